@@ -1,0 +1,80 @@
+/**
+ * The local twin's one DuckDB database (one instance per process, as DuckDB wants it). Writes go
+ * through a single connection, one transaction at a time, so writers never conflict; reads use
+ * their own connections and see the last committed state.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+/** Runs tasks one after another; DuckDB connections must not run two statements at once. */
+class SerialLane {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+interface Lane {
+  connection: DuckDBConnection;
+  lane: SerialLane;
+}
+
+export class LocalDatabase {
+  private nextReader = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: Lane,
+    private readonly readers: Lane[],
+  ) {}
+
+  /** Opens (creating if needed) the database file; `:memory:` for an in-memory database. */
+  static async open(file: string, readerCount = 2): Promise<LocalDatabase> {
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const instance = await DuckDBInstance.create(file);
+    const lane = async (): Promise<Lane> => ({ connection: await instance.connect(), lane: new SerialLane() });
+    const writer = await lane();
+    const readers = await Promise.all(Array.from({ length: readerCount }, lane));
+    return new LocalDatabase(instance, writer, readers);
+  }
+
+  /** Runs `work` inside one write transaction; rolls back if it throws. */
+  transaction<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.writer.lane.run(async () => {
+      const connection = this.writer.connection;
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        const result = await work(connection);
+        await connection.run('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** Runs statements on the writer connection outside an explicit transaction (DDL, setup). */
+  write<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.writer.lane.run(() => work(this.writer.connection));
+  }
+
+  /** Runs read-only work on one of the reader connections. */
+  read<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const reader = this.readers[this.nextReader++ % this.readers.length]!;
+    return reader.lane.run(() => work(reader.connection));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const lanes = [this.writer, ...this.readers];
+    await Promise.all(lanes.map((l) => l.lane.run(async () => l.connection.closeSync())));
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Configuration, read from the environment once and validated. No other module reads
+ * process.env: everything else receives a Config.
+ */
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATA_DIR: z.string().default('./.kindling'),
+  KINDLING_BACKEND: z.enum(['local', 'gcp']).default('local'),
+  BOOTSTRAP_API_KEY: optionalString,
+  KINDLING_ADMIN_TOKEN: optionalString,
+  /** How long the group commit waits for more events before enqueueing (ms). */
+  INGEST_LINGER_MS: z.coerce.number().min(0).max(1000).default(5),
+  /** Flush the pending group once it holds this many events. */
+  INGEST_FLUSH_EVENTS: z.coerce.number().int().min(1).max(50_000).default(500),
+  /** Compressed size cap of one task body (Cloud Tasks documents 100 KB). */
+  TASK_MAX_BYTES: z.coerce.number().int().min(1024).max(1_000_000).default(100_000),
+  GCP_PROJECT: optionalString,
+  BIGQUERY_DATASET: z.string().default('kindling'),
+  BIGQUERY_LOCATION: z.string().default('US'),
+  /** Only for tests: send BigQuery/Cloud Tasks calls to a local fake. */
+  BIGQUERY_API_ENDPOINT: optionalString,
+  TASKS_API_ENDPOINT: optionalString,
+  TASKS_LOCATION: z.string().default('us-central1'),
+  TASKS_QUEUE: z.string().default('kindling-ingest'),
+  /** The sink function's URL, which Cloud Tasks calls; also the OIDC audience. */
+  SINK_URL: optionalString,
+  /** Service account whose OIDC token Cloud Tasks attaches to sink calls. */
+  TASKS_SERVICE_ACCOUNT: optionalString,
+  FIRESTORE_DATABASE: z.string().default('(default)'),
+  /** Instance identity for counter shards; Cloud Run sets K_REVISION, we add randomness. */
+  K_REVISION: optionalString,
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const config = parsed.data;
+  if (config.KINDLING_BACKEND === 'gcp' && !config.GCP_PROJECT) {
+    throw new Error('Invalid configuration: GCP_PROJECT is required when KINDLING_BACKEND=gcp');
+  }
+  return config;
+}

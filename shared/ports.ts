@@ -1,0 +1,137 @@
+/**
+ * The ports: everything the product needs from the outside world. Domain code depends on these
+ * interfaces only; shared/adapters/{local,gcp} implement them, and shared/composition.ts picks
+ * one set from configuration. Each port has one contract suite (test/contract) that every
+ * adapter passes.
+ */
+import type { Account, ApiKey, Source, SourcePatch } from './accounts/model.ts';
+import type { LogEvent, RejectedEvent, SourceSchema } from './events/model.ts';
+
+/** Which physical table a source's events live in; adapters derive names from the ids. */
+export interface SourceRef {
+  accountId: string;
+  sourceId: string;
+}
+
+/** A position in a newest-first listing: the last event of the previous page. */
+export interface EventCursor {
+  timestamp: number;
+  id: string;
+}
+
+export interface ListEventsOptions {
+  limit: number;
+  /** Return only events strictly after this cursor in newest-first order. */
+  after?: EventCursor;
+  /** Inclusive lower bound, µs since epoch. */
+  from?: number;
+  /** Exclusive upper bound, µs since epoch. */
+  to?: number;
+}
+
+export interface InsertOutcome {
+  /** Events written by this call (events already present by id are not counted). */
+  inserted: number;
+  /** Events the store refused for a reason that retrying cannot fix (row-level errors). */
+  failed: { id: string; reason: string }[];
+}
+
+export interface EventStore {
+  /** Creates the source's table if missing and adds any column of `schema` it lacks. */
+  ensureTable(source: SourceRef, schema: SourceSchema): Promise<void>;
+  /**
+   * Writes events, idempotent by event id: writing the same id twice stores it once.
+   * Throws TransientError when the whole write may succeed on retry.
+   */
+  insert(source: SourceRef, schema: SourceSchema, events: LogEvent[]): Promise<InsertOutcome>;
+  /** Newest first: timestamp descending, then id descending. */
+  listEvents(source: SourceRef, schema: SourceSchema, options: ListEventsOptions): Promise<LogEvent[]>;
+  dropTable(source: SourceRef): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A unit of work for the sink: a gzip-compressed, JSON-encoded SinkBatch. */
+export interface QueuedTask {
+  /** Unique per batch; enqueueing the same name twice queues it once. */
+  name: string;
+  body: Buffer;
+}
+
+/** Called once per delivery; throwing (or rejecting) means "deliver again later". */
+export type TaskHandler = (body: Buffer) => Promise<void>;
+
+export interface TaskQueue {
+  /** Resolves only when every task is durably queued; rejects if any was not. */
+  enqueue(tasks: QueuedTask[]): Promise<void>;
+  /**
+   * Starts delivering queued tasks to `handler` in this process, with retries and backoff.
+   * A queue whose service delivers over HTTP itself (Cloud Tasks → sink URL) does nothing here.
+   */
+  startDelivery(handler: TaskHandler): void;
+  /** Stops delivery after in-flight deliveries finish; queued tasks stay queued. */
+  close(): Promise<void>;
+}
+
+export interface MetaStore {
+  createAccount(account: Account): Promise<void>;
+  getAccount(id: string): Promise<Account | null>;
+
+  /** Stores a key; its `hash` is unique. */
+  putApiKey(key: ApiKey): Promise<void>;
+  findApiKeyByHash(hash: string): Promise<ApiKey | null>;
+  listApiKeys(accountId: string): Promise<ApiKey[]>;
+  /** False when no such key exists in that account. */
+  deleteApiKey(accountId: string, id: string): Promise<boolean>;
+
+  /** Throws KindlingError 409 when the account already has a source of that name. */
+  createSource(source: Source): Promise<void>;
+  getSource(accountId: string, id: string): Promise<Source | null>;
+  findSourceByName(accountId: string, name: string): Promise<Source | null>;
+  /** Ordered by name. */
+  listSources(accountId: string): Promise<Source[]>;
+  /** Null when missing; throws 409 when renaming onto another source's name. */
+  updateSource(accountId: string, id: string, patch: SourcePatch): Promise<Source | null>;
+  deleteSource(accountId: string, id: string): Promise<boolean>;
+  /**
+   * Atomically replaces the source's schema with `update(current)` (a read-modify-write
+   * transaction, safe against concurrent updaters). Returns the stored schema; null if the
+   * source is missing.
+   */
+  updateSourceSchema(
+    accountId: string,
+    sourceId: string,
+    update: (current: SourceSchema) => SourceSchema,
+  ): Promise<SourceSchema | null>;
+
+  addRejected(accountId: string, events: RejectedEvent[]): Promise<void>;
+  /** Newest first. */
+  listRejected(accountId: string, sourceId: string, limit: number): Promise<RejectedEvent[]>;
+
+  close(): Promise<void>;
+}
+
+export interface CounterDelta {
+  /** A counter name including its window, e.g. `src:<id>:s:1764240000`. */
+  key: string;
+  amount: number;
+}
+
+/**
+ * Cluster-wide counters. Writers add to their own shard, so no single document gets hot;
+ * readers see the sum over all shards.
+ */
+export interface CounterStore {
+  add(shard: string, deltas: CounterDelta[]): Promise<void>;
+  /** The summed total of each key (0 for keys never written). */
+  totals(keys: string[]): Promise<Map<string, number>>;
+  close(): Promise<void>;
+}
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+export interface Ids {
+  uuid(): string;
+}
