@@ -1,0 +1,62 @@
+/**
+ * The local twin's CounterStore: one row per (counter key, writer shard) in DuckDB, added to
+ * with an upsert increment and summed over shards on read. There is one process locally, so
+ * shards matter little here; they are kept so that the twin behaves like the Firestore store.
+ */
+import type { DuckDBValue } from '@duckdb/node-api';
+import { listValue, LIST, VARCHAR } from '@duckdb/node-api';
+import type { CounterDelta, CounterStore } from '../../ports.ts';
+import { mergeDeltas } from '../counter-deltas.ts';
+import type { LocalDatabase } from './database.ts';
+
+/** Rows per INSERT statement, keeping the bound parameter count modest. */
+const ROWS_PER_STATEMENT = 500;
+
+export class LocalCounterStore implements CounterStore {
+  private constructor(private readonly db: LocalDatabase) {}
+
+  static async create(db: LocalDatabase): Promise<LocalCounterStore> {
+    await db.write((connection) =>
+      connection.run(
+        `CREATE TABLE IF NOT EXISTS counters (
+           key VARCHAR NOT NULL, shard VARCHAR NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (key, shard))`,
+      ),
+    );
+    return new LocalCounterStore(db);
+  }
+
+  async add(shard: string, deltas: CounterDelta[]): Promise<void> {
+    // One statement must not upsert the same row twice, hence one row per key.
+    const merged = [...mergeDeltas(deltas)];
+    if (merged.length === 0) return;
+    await this.db.transaction(async (connection) => {
+      for (let start = 0; start < merged.length; start += ROWS_PER_STATEMENT) {
+        const chunk = merged.slice(start, start + ROWS_PER_STATEMENT);
+        const params: DuckDBValue[] = chunk.flatMap(([key, amount]) => [key, shard, BigInt(amount)]);
+        const values = chunk.map(() => '(?, ?, ?)').join(', ');
+        await connection.run(
+          `INSERT INTO counters (key, shard, n) VALUES ${values}
+           ON CONFLICT (key, shard) DO UPDATE SET n = n + excluded.n`,
+          params,
+        );
+      }
+    });
+  }
+
+  async totals(keys: string[]): Promise<Map<string, number>> {
+    const totals = new Map(keys.map((key) => [key, 0]));
+    if (keys.length === 0) return totals;
+    const reader = await this.db.read((connection) =>
+      connection.runAndReadAll(
+        'SELECT key, SUM(n) AS total FROM counters WHERE key IN (SELECT unnest($keys)) GROUP BY key',
+        { keys: listValue([...totals.keys()]) },
+        { keys: LIST(VARCHAR) },
+      ),
+    );
+    for (const [key, total] of reader.getRows()) totals.set(String(key), Number(total));
+    return totals;
+  }
+
+  /** The database belongs to the composition root, which closes it after every store. */
+  async close(): Promise<void> {}
+}
