@@ -1,0 +1,246 @@
+/**
+ * The local twin's TaskQueue: a durable outbox table in the one DuckDB database and an
+ * in-process dispatcher that hands due rows to the sink, deleting a row once delivered and
+ * rescheduling it with exponential backoff when delivery fails. A task is never dropped: rows
+ * left by a crashed process are delivered by the next one.
+ */
+import { BIGINT, BLOB, blobValue, listValue, LIST, VARCHAR, type DuckDBBlobValue } from '@duckdb/node-api';
+import type { Clock, QueuedTask, TaskHandler, TaskQueue } from '../../ports.ts';
+import { assertTaskName } from '../names.ts';
+import type { LocalDatabase } from './database.ts';
+
+export interface LocalTaskQueueOptions {
+  clock?: Clock;
+  /** Deliveries in flight at once. */
+  concurrency?: number;
+  /** How often the dispatcher looks for due rows without being told (crash leftovers, retries). */
+  pollIntervalMs?: number;
+  /** Backoff after the first failure; it doubles per attempt up to `maxBackoffMs`. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Source of jitter in [0, 1); injectable for deterministic tests. */
+  random?: () => number;
+  /** Told about each failed delivery (the task stays queued). */
+  onDeliveryError?: (error: unknown, task: { name: string; attempts: number }) => void;
+}
+
+interface DueTask {
+  name: string;
+  body: Buffer;
+  attempts: number;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+const micros = (ms: number) => BigInt(Math.round(ms * 1000));
+
+export class LocalTaskQueue implements TaskQueue {
+  private readonly clock: Clock;
+  private readonly concurrency: number;
+  private readonly pollIntervalMs: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly random: () => number;
+  private readonly onDeliveryError: LocalTaskQueueOptions['onDeliveryError'];
+
+  private handler: TaskHandler | undefined;
+  private running = false;
+  /**
+   * Names picked and not yet known settled by a pass: they must not be picked twice. A finished
+   * delivery's name is only released at the start of the next pass, so that a read begun before
+   * the row was deleted or rescheduled can never hand it out again.
+   */
+  private readonly claimed = new Set<string>();
+  private released: string[] = [];
+  private readonly deliveries = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  /** Tasks waiting for the next enqueue transaction, and that transaction once it is queued. */
+  private waiting: QueuedTask[] = [];
+  private committing: Promise<void> | undefined;
+  /** Delivered names waiting for one shared DELETE, so many deliveries cost one commit. */
+  private doneNames: string[] = [];
+  private deleting: Promise<void> | undefined;
+
+  private constructor(
+    private readonly db: LocalDatabase,
+    options: LocalTaskQueueOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.concurrency = options.concurrency ?? 4;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.initialBackoffMs = options.initialBackoffMs ?? 100;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.random = options.random ?? Math.random;
+    this.onDeliveryError = options.onDeliveryError;
+  }
+
+  /** Opens the queue on `db`, creating the outbox table if needed. */
+  static async open(db: LocalDatabase, options: LocalTaskQueueOptions = {}): Promise<LocalTaskQueue> {
+    await db.write((connection) =>
+      connection.run(
+        'CREATE TABLE IF NOT EXISTS outbox (name VARCHAR PRIMARY KEY, body BLOB, attempts INTEGER, ' +
+          'next_attempt_at TIMESTAMP, created_at TIMESTAMP)',
+      ),
+    );
+    return new LocalTaskQueue(db, options);
+  }
+
+  /**
+   * Resolves after the COMMIT that holds `tasks`. Calls arriving while the writer is busy share
+   * one transaction (a group commit), so many small enqueues cost one disk flush.
+   */
+  async enqueue(tasks: QueuedTask[]): Promise<void> {
+    if (tasks.length === 0) return;
+    for (const task of tasks) assertTaskName(task.name);
+    this.waiting.push(...tasks);
+    const commit = (this.committing ??= this.db.transaction(async (connection) => {
+      const batch = uniqueByName(this.waiting);
+      this.waiting = [];
+      this.committing = undefined;
+      // One µs apart, so that "oldest first" keeps the order of the calls within a commit.
+      const now = micros(this.clock.now());
+      await connection.run(
+        'INSERT OR IGNORE INTO outbox SELECT name, body, 0, make_timestamp(created), make_timestamp(created) ' +
+          'FROM (SELECT unnest($names) AS name, unnest($bodies) AS body, unnest($created) AS created)',
+        {
+          names: listValue(batch.map((task) => task.name)),
+          bodies: listValue(batch.map((task) => blobValue(task.body))),
+          created: listValue(batch.map((_task, index) => now + BigInt(index))),
+        },
+        { names: LIST(VARCHAR), bodies: LIST(BLOB), created: LIST(BIGINT) },
+      );
+    }));
+    await commit;
+    this.wake();
+  }
+
+  startDelivery(handler: TaskHandler): void {
+    if (this.handler) throw new Error('Delivery has already been started on this queue.');
+    this.handler = handler;
+    this.running = true;
+    const poll = setInterval(() => this.wake(), this.pollIntervalMs);
+    poll.unref();
+    this.timers.add(poll);
+    this.wake();
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await this.pumping;
+    while (this.deliveries.size > 0) await Promise.allSettled([...this.deliveries]);
+  }
+
+  /** How many tasks are queued (in flight included). */
+  async pending(): Promise<number> {
+    const reader = await this.db.read((connection) => connection.runAndReadAll('SELECT count(*) FROM outbox'));
+    return Number(reader.getRows()[0]?.[0] ?? 0);
+  }
+
+  /** Looks for due rows now; a wake during a pass makes the pass run again. */
+  private wake(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+    });
+  }
+
+  private async pump(): Promise<void> {
+    do {
+      this.pumpAgain = false;
+      for (const name of this.released) this.claimed.delete(name);
+      this.released = [];
+      const free = this.concurrency - this.deliveries.size;
+      if (!this.running || free <= 0) return;
+      // A failed read (the database closing, say) is simply tried again on the next wake or poll.
+      const due = await this.dueTasks(free).catch(() => []);
+      if (!this.running) return;
+      for (const task of due) this.start(task);
+    } while (this.pumpAgain);
+  }
+
+  /** The oldest due rows that are not claimed (their bodies are not read again). */
+  private async dueTasks(limit: number): Promise<DueTask[]> {
+    const reader = await this.db.read((connection) =>
+      connection.runAndReadAll(
+        'SELECT name, body, attempts FROM outbox WHERE next_attempt_at <= make_timestamp($now::BIGINT) ' +
+          'AND name NOT IN (SELECT unnest($claimed)) ORDER BY created_at, name LIMIT $limit',
+        { now: micros(this.clock.now()), claimed: listValue([...this.claimed]), limit },
+        { claimed: LIST(VARCHAR) },
+      ),
+    );
+    return reader.getRows().map(([name, body, attempts]) => ({
+      name: name as string,
+      body: Buffer.from((body as DuckDBBlobValue).bytes),
+      attempts: Number(attempts),
+    }));
+  }
+
+  private start(task: DueTask): void {
+    this.claimed.add(task.name);
+    const delivery = this.deliver(task).finally(() => {
+      this.released.push(task.name);
+      this.deliveries.delete(delivery);
+      this.wake();
+    });
+    this.deliveries.add(delivery);
+  }
+
+  private async deliver(task: DueTask): Promise<void> {
+    try {
+      await this.handler!(task.body);
+    } catch (error) {
+      this.onDeliveryError?.(error, { name: task.name, attempts: task.attempts + 1 });
+      await this.reschedule(task).catch(() => undefined);
+      return;
+    }
+    await this.markDone(task.name).catch(() => undefined);
+  }
+
+  /** Backs off exponentially with "equal jitter": half the delay fixed, half random. */
+  private async reschedule(task: DueTask): Promise<void> {
+    const base = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** task.attempts);
+    const delay = base / 2 + (base / 2) * this.random();
+    await this.db.transaction((connection) =>
+      connection.run(
+        'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = make_timestamp($due::BIGINT) WHERE name = $name',
+        { due: micros(this.clock.now() + delay), name: task.name },
+      ),
+    );
+    if (!this.running) return;
+    const retry = setTimeout(() => {
+      this.timers.delete(retry);
+      this.wake();
+    }, delay);
+    retry.unref();
+    this.timers.add(retry);
+  }
+
+  /**
+   * Resolves once `name` is deleted. The names are read when the transaction starts on the
+   * writer lane, so every delivery that finished while the lane was busy shares one commit.
+   */
+  private markDone(name: string): Promise<void> {
+    this.doneNames.push(name);
+    return (this.deleting ??= this.db.transaction(async (connection) => {
+      const names = this.doneNames;
+      this.doneNames = [];
+      this.deleting = undefined;
+      await connection.run('DELETE FROM outbox WHERE name IN (SELECT unnest($names))', { names: listValue(names) }, {
+        names: LIST(VARCHAR),
+      });
+    }));
+  }
+}
+
+/** Keeps the first task of each name: a name repeated in one call is queued once, as first given. */
+function uniqueByName(tasks: QueuedTask[]): QueuedTask[] {
+  const seen = new Set<string>();
+  return tasks.filter((task) => (seen.has(task.name) ? false : (seen.add(task.name), true)));
+}

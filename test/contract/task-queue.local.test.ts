@@ -1,0 +1,227 @@
+/**
+ * The TaskQueue contract against the local outbox, plus the dispatcher's own promises: backoff
+ * on failure without dropping a task, delivery of rows left by a previous process, a bounded
+ * number of deliveries in flight, prompt pick-up of new work, and a clean close.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalDatabase } from '../../shared/adapters/local/database.ts';
+import { LocalTaskQueue, type LocalTaskQueueOptions } from '../../shared/adapters/local/task-queue.ts';
+import { describeTaskQueueContract, task } from './task-queue.contract.ts';
+
+async function queuedNames(db: LocalDatabase): Promise<string[]> {
+  const reader = await db.read((c) => c.runAndReadAll('SELECT name FROM outbox ORDER BY name'));
+  return reader.getRows().map(([name]) => name as string);
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('Timed out waiting for a condition.');
+    await sleep(5);
+  }
+}
+
+describeTaskQueueContract('LocalTaskQueue (DuckDB outbox)', async () => {
+  const db = await LocalDatabase.open(':memory:');
+  const queue = await LocalTaskQueue.open(db, { pollIntervalMs: 10, initialBackoffMs: 5, maxBackoffMs: 20 });
+  return {
+    queue,
+    queuedNames: () => queuedNames(db),
+    drain: async (handler) => {
+      queue.startDelivery(handler);
+      await until(async () => (await queue.pending()) === 0);
+      await queue.close();
+    },
+    cleanup: async () => {
+      await queue.close();
+      await db.close();
+    },
+  };
+});
+
+describe('LocalTaskQueue dispatcher', () => {
+  let db: LocalDatabase;
+  let queue: LocalTaskQueue;
+  const open = async (options: LocalTaskQueueOptions = {}) => {
+    queue = await LocalTaskQueue.open(db, { pollIntervalMs: 10, ...options });
+    return queue;
+  };
+
+  beforeEach(async () => {
+    db = await LocalDatabase.open(':memory:');
+  });
+  afterEach(async () => {
+    await queue?.close();
+    await db.close();
+  });
+
+  it('backs off exponentially on the injected clock, never before the backoff is over', async () => {
+    let now = 1_000_000;
+    await open({ clock: { now: () => now }, random: () => 1, initialBackoffMs: 100 });
+    await queue.enqueue([task('flaky')]);
+    let calls = 0;
+    queue.startDelivery(async () => {
+      calls++;
+      if (calls <= 3) throw new Error('sink down');
+    });
+    const row = async () => {
+      const reader = await db.read((c) => c.runAndReadAll('SELECT attempts, epoch_ms(next_attempt_at) FROM outbox'));
+      return reader.getRows().map((r) => r.map(Number))[0];
+    };
+    for (const [attempt, backoff] of [100, 200, 400].entries()) {
+      await until(() => calls === attempt + 1);
+      await until(async () => (await row())?.[0] === attempt + 1);
+      const due = (await row())![1]!;
+      expect(due - now).toBe(backoff);
+      now = due - 1;
+      await sleep(40);
+      expect(calls).toBe(attempt + 1);
+      now = due;
+    }
+    await until(async () => (await queue.pending()) === 0);
+    expect(calls).toBe(4);
+  });
+
+  it('records attempts and the next attempt time in the outbox row', async () => {
+    const now = 5_000;
+    await open({ clock: { now: () => now }, random: () => 0, initialBackoffMs: 100 });
+    await queue.enqueue([task('failing')]);
+    let calls = 0;
+    queue.startDelivery(async () => {
+      calls++;
+      throw new Error('no');
+    });
+    await until(() => calls === 1);
+    await until(async () => {
+      const reader = await db.read((c) => c.runAndReadAll('SELECT attempts, epoch_ms(next_attempt_at) FROM outbox'));
+      const rows = reader.getRows().map((row) => row.map(Number));
+      return rows.length === 1 && rows[0]![0] === 1 && rows[0]![1] === 5_050;
+    });
+    expect(await queue.pending()).toBe(1);
+  });
+
+  it('never drops a task, however many deliveries fail', async () => {
+    await open({ initialBackoffMs: 1, maxBackoffMs: 4 });
+    await queue.enqueue([task('stubborn')]);
+    let calls = 0;
+    queue.startDelivery(async () => {
+      calls++;
+      if (calls < 8) throw new Error('still down');
+    });
+    await until(async () => (await queue.pending()) === 0);
+    expect(calls).toBe(8);
+  });
+
+  it('delivers rows left by a previous process after the database is reopened', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kindling-outbox-'));
+    const file = path.join(dir, 'kindling.duckdb');
+    try {
+      const first = await LocalDatabase.open(file);
+      const before = await LocalTaskQueue.open(first);
+      const body = Buffer.from('survives a restart');
+      await before.enqueue([task('left-over', body)]);
+      let started = false;
+      before.startDelivery(async () => {
+        started = true;
+        throw new Error('process dies before the sink finishes');
+      });
+      await until(() => started);
+      await before.close();
+      await first.close();
+
+      const second = await LocalDatabase.open(file);
+      const after = await LocalTaskQueue.open(second, { pollIntervalMs: 10 });
+      const received: Buffer[] = [];
+      after.startDelivery(async (b) => {
+        received.push(b);
+      });
+      await until(async () => (await after.pending()) === 0);
+      expect(received).toEqual([body]);
+      await after.close();
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([4, 2])('keeps at most %i deliveries in flight', async (concurrency) => {
+    await open(concurrency === 4 ? {} : { concurrency });
+    await queue.enqueue(Array.from({ length: 12 }, (_, i) => task(`t${i}`)));
+    let active = 0;
+    let peak = 0;
+    queue.startDelivery(async () => {
+      active++;
+      peak = Math.max(peak, active);
+      await sleep(20);
+      active--;
+    });
+    await until(async () => (await queue.pending()) === 0);
+    expect(peak).toBe(concurrency);
+  });
+
+  it('delivers oldest first', async () => {
+    let now = 0;
+    await open({ clock: { now: () => now }, concurrency: 1 });
+    for (const name of ['c-first', 'a-second', 'b-third']) {
+      now += 1;
+      await queue.enqueue([task(name, Buffer.from(name))]);
+    }
+    const order: string[] = [];
+    queue.startDelivery(async (body) => {
+      order.push(body.toString());
+    });
+    await until(() => order.length === 3);
+    expect(order).toEqual(['c-first', 'a-second', 'b-third']);
+  });
+
+  it('picks up new work at once, without waiting for the poll', async () => {
+    await open({ pollIntervalMs: 60_000 });
+    let delivered = 0;
+    queue.startDelivery(async () => {
+      delivered++;
+    });
+    await sleep(20);
+    const started = Date.now();
+    await queue.enqueue([task('hot')]);
+    await until(() => delivered === 1, 1000);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('close waits for deliveries in flight and then picks nothing new', async () => {
+    await open();
+    await queue.enqueue([task('slow')]);
+    let finished = false;
+    let started = false;
+    queue.startDelivery(async () => {
+      started = true;
+      await sleep(80);
+      finished = true;
+    });
+    await until(() => started);
+    await queue.close();
+    expect(finished).toBe(true);
+    expect(await queue.pending()).toBe(0);
+    await queue.enqueue([task('after-close')]);
+    await sleep(50);
+    expect(await queue.pending()).toBe(1);
+  });
+
+  it('keeps a row queued while its delivery is in flight', async () => {
+    await open();
+    await queue.enqueue([task('in-flight')]);
+    let release!: () => void;
+    let started = false;
+    queue.startDelivery(() => {
+      started = true;
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    await until(() => started);
+    expect(await queue.pending()).toBe(1);
+    release();
+    await until(async () => (await queue.pending()) === 0);
+  });
+});
