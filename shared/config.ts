@@ -34,6 +34,8 @@ const ConfigSchema = z.object({
   /** Service account whose OIDC token Cloud Tasks attaches to sink calls. */
   TASKS_SERVICE_ACCOUNT: optionalString,
   FIRESTORE_DATABASE: z.string().default('(default)'),
+  /** Where final usage reports are POSTed (JSON, retried, `Idempotency-Key` = account:period). */
+  BILLING_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
   /** Instance identity for counter shards; Cloud Run sets K_REVISION, we add randomness. */
   K_REVISION: optionalString,
 });

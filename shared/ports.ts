@@ -6,6 +6,8 @@
  */
 import type { Account, ApiKey, Source, SourcePatch } from './accounts/model.ts';
 import type { LogEvent, RejectedEvent, SourceSchema } from './events/model.ts';
+import type { BoundQuery } from './lql/index.ts';
+import type { UsageReport } from './billing/model.ts';
 
 /** Which physical table a source's events live in; adapters derive names from the ids. */
 export interface SourceRef {
@@ -27,6 +29,15 @@ export interface ListEventsOptions {
   from?: number;
   /** Exclusive upper bound, µs since epoch. */
   to?: number;
+  /** Only events matching this LQL query's filters (its chart and select clauses are ignored). */
+  filter?: BoundQuery;
+}
+
+/** One bucket of a chart: its start (µs since epoch) and the aggregate over it. */
+export interface ChartPoint {
+  timestamp: number;
+  /** Null for an empty bucket of an aggregate other than a count. */
+  value: number | null;
 }
 
 export interface InsertOutcome {
@@ -46,6 +57,11 @@ export interface EventStore {
   insert(source: SourceRef, schema: SourceSchema, events: LogEvent[]): Promise<InsertOutcome>;
   /** Newest first: timestamp descending, then id descending. */
   listEvents(source: SourceRef, schema: SourceSchema, options: ListEventsOptions): Promise<LogEvent[]>;
+  /**
+   * The query's chart (or count per minute) over [from, to), one point per bucket, oldest
+   * first, empty buckets included.
+   */
+  chart(source: SourceRef, query: BoundQuery, window: { from: number; to: number }): Promise<ChartPoint[]>;
   dropTable(source: SourceRef): Promise<void>;
   close(): Promise<void>;
 }
@@ -72,9 +88,23 @@ export interface TaskQueue {
   close(): Promise<void>;
 }
 
+/** A page of a listing ordered by id: at most `limit` items, those after the id `after`. */
+export interface IdPage {
+  after?: string;
+  limit: number;
+}
+
+/** Periods (`YYYY-MM-DD`) from `from` to `to`, both included; either may be left open. */
+export interface PeriodRange {
+  from?: string;
+  to?: string;
+}
+
 export interface MetaStore {
   createAccount(account: Account): Promise<void>;
   getAccount(id: string): Promise<Account | null>;
+  /** Every account, page by page, ordered by id. */
+  listAccounts(page: IdPage): Promise<Account[]>;
 
   /** Stores a key; its `hash` is unique. */
   putApiKey(key: ApiKey): Promise<void>;
@@ -106,6 +136,17 @@ export interface MetaStore {
   addRejected(accountId: string, events: RejectedEvent[]): Promise<void>;
   /** Newest first. */
   listRejected(accountId: string, sourceId: string, limit: number): Promise<RejectedEvent[]>;
+
+  /**
+   * Stores a usage report, unless a final report of that account and period is stored already:
+   * final reports are never overwritten. Returns the report stored afterwards (the existing
+   * final one, or this one).
+   */
+  putUsageReport(report: UsageReport): Promise<UsageReport>;
+  /** The account's reports in the range, oldest period first. */
+  listUsageReports(accountId: string, range?: PeriodRange): Promise<UsageReport[]>;
+  /** Records when a report reached the billing webhook; false when no such report is stored. */
+  markUsageReportDelivered(accountId: string, period: string, deliveredAt: string): Promise<boolean>;
 
   close(): Promise<void>;
 }

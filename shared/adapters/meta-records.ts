@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { SCOPES, type Account, type ApiKey, type Source, type SourcePatch } from '../accounts/model.ts';
 import { conflict } from '../errors.ts';
 import type { RejectedEvent, SchemaField, SourceSchema } from '../events/model.ts';
+import type { UsageReport } from '../billing/model.ts';
 
 /** DuckDB returns BIGINT columns as bigint; Firestore returns numbers. */
 const integer = z.union([z.number().int(), z.bigint().transform(Number)]);
@@ -70,6 +71,19 @@ export const StoredRejected: z.ZodType<RejectedEvent, unknown> = z.object({
   reason: z.string(),
   event: jsonText(z.json()),
   rejected_at: z.string(),
+});
+
+export const UsageReportRecord: z.ZodType<UsageReport, unknown> = z.object({
+  account_id: z.string(),
+  period: z.string(),
+  plan: z.string(),
+  events: integer,
+  bytes: integer,
+  query_bytes: integer,
+  amount: z.number(),
+  final: z.boolean(),
+  computed_at: z.string(),
+  delivered_at: z.string().nullable(),
 });
 
 /** The stored form of a source: everything as is, but the schema as JSON text. */

@@ -5,7 +5,6 @@
  */
 import type { Scalar, ScalarType } from './bound.ts';
 import type { BigQueryParamType, BigQueryParams, Dialect } from './dialect.ts';
-import { formatMicros } from './time.ts';
 
 const PARAM_TYPES: Record<ScalarType, BigQueryParamType> = {
   STRING: 'STRING',
@@ -22,12 +21,14 @@ export function bigqueryDialect(): Dialect<'bigquery'> {
   let next = 0;
   const bind = (value: Scalar, type: BigQueryParamType): string => {
     const name = `p${next++}`;
-    bound.params[name] = value;
+    // INT64 travels as a decimal string, as the REST API's QueryParameterValue has it.
+    bound.params[name] = type === 'INT64' ? String(value) : value;
     bound.types[name] = type;
     return `@${name}`;
   };
   const column = (c: { path: string[] }): string => c.path.map(quote).join('.');
-  const instant = (us: number): string => bind(formatMicros(us), 'TIMESTAMP');
+  // Instants as INT64 microseconds: the client sends TIMESTAMP-typed string values empty.
+  const instant = (us: number): string => `TIMESTAMP_MICROS(${bind(us, 'INT64')})`;
 
   return {
     name: 'bigquery',

@@ -52,10 +52,10 @@ export const chartOf = (query: BoundQuery): BoundChart =>
   };
 
 /**
- * The window the query's own `t:` clauses bound (negated ones aside). Without an upper bound it
- * ends now; without a lower bound it covers the latest 60 buckets, the current one included.
+ * The time bounds the query's own `t:` clauses set (negated ones aside): `from` is null when no
+ * clause bounds the start; `to` is now (exclusive) unless a clause ends earlier.
  */
-export function chartWindow(query: BoundQuery): ChartWindow {
+export function timeBounds(query: BoundQuery): { from: number | null; to: number } {
   let from = -Infinity;
   let to = query.query.now * 1000 + 1;
   for (const { condition: c, negated } of query.filters) {
@@ -65,11 +65,18 @@ export function chartWindow(query: BoundQuery): ChartWindow {
     if (c.op === '=' || c.op === '<=') to = Math.min(to, c.span.end);
     if (c.op === '<') to = Math.min(to, c.span.start);
   }
-  if (from === -Infinity) {
-    const period = PERIOD_US[chartOf(query).period];
-    from = Math.floor((to - 1) / period) * period - (DEFAULT_BUCKETS - 1) * period;
-  }
-  return { from, to };
+  return { from: from === -Infinity ? null : from, to };
+}
+
+/**
+ * The window a chart covers: the query's own time bounds; without a lower bound, the latest 60
+ * buckets, the current one included.
+ */
+export function chartWindow(query: BoundQuery): ChartWindow {
+  const { from, to } = timeBounds(query);
+  if (from !== null) return { from, to };
+  const period = PERIOD_US[chartOf(query).period];
+  return { from: Math.floor((to - 1) / period) * period - (DEFAULT_BUCKETS - 1) * period, to };
 }
 
 export function chartSql<D extends DialectName>(

@@ -22,5 +22,5 @@ export type { ParseOptions } from './parser.ts';
 export { parseLql, MAX_CLAUSES, MAX_SELECTS } from './parser.ts';
 export { bindQuery } from './bind.ts';
 export { toSql } from './sql.ts';
-export { chartSql, chartWindow, DEFAULT_BUCKETS, MAX_BUCKETS } from './chart-sql.ts';
+export { chartSql, chartWindow, timeBounds, DEFAULT_BUCKETS, MAX_BUCKETS } from './chart-sql.ts';
 export { matches } from './matcher.ts';

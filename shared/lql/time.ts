@@ -68,14 +68,6 @@ export function parseInstant(text: string): number | null {
   }
 }
 
-/** Renders µs as BigQuery's canonical timestamp text, `YYYY-MM-DD HH:MM:SS.ffffff+00:00`. */
-export function formatMicros(us: number): string {
-  const ms = Math.floor(us / US_PER_MS);
-  const micros = us - ms * US_PER_MS;
-  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${String(micros).padStart(3, '0')}+00:00`;
-}
-
 /** Where a `..` outside braces starts, or -1. */
 function topLevelDots(text: string): number {
   let depth = 0;

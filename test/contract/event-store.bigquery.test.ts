@@ -7,6 +7,7 @@
  * query names: the contract's ordering, paging and bound tests are skipped here, and the query
  * that would do that work in BigQuery is checked by shape below.
  */
+import { bindQuery, parseLql } from '../../shared/lql/index.ts';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BigQuery } from '@google-cloud/bigquery';
@@ -298,6 +299,46 @@ describe('BigQueryEventStore specifics', () => {
       after_id: { type: 'STRING', value: "x' OR 1=1 --" },
       limit: { type: 'INT64', value: '5' },
     });
+  });
+
+  it('adds an LQL filter to the listing with its values as typed parameters', async () => {
+    await write(VARIED);
+    const filter = bindQuery(parseLql('m.level:"x\' OR 1=1" m.count:>2', { now: NOW_MS }), SCHEMA);
+    await store.listEvents(source, SCHEMA, { limit: 5, filter });
+    const [query] = fake.queries;
+    expect(query!.query).toContain('timestamp >= TIMESTAMP_MICROS(@from_us) AND (');
+    expect(query!.query).toContain('`metadata`.`level` = @p0');
+    expect(query!.query).not.toContain('OR 1=1');
+    expect(Object.values(query!.params)).toEqual(
+      expect.arrayContaining([
+        { type: 'STRING', value: "x' OR 1=1" },
+        { type: 'INT64', value: '2' },
+      ]),
+    );
+  });
+
+  it('charts with one parameterised query over the window, read back as numbers', async () => {
+    await store.ensureTable(source, SCHEMA);
+    fake.answerQueries(() => ({
+      fields: [
+        { name: 'ts', type: 'INTEGER', mode: 'NULLABLE' },
+        { name: 'value', type: 'INTEGER', mode: 'NULLABLE' },
+      ],
+      rows: [
+        { ts: String(T0), value: '3' },
+        { ts: String(T0 + 60_000_000), value: '0' },
+      ],
+    }));
+    const bound = bindQuery(parseLql('error', { now: NOW_MS }), SCHEMA);
+    const points = await store.chart(source, bound, { from: T0, to: T0 + 120_000_000 });
+    expect(points).toEqual([
+      { timestamp: T0, value: 3 },
+      { timestamp: T0 + 60_000_000, value: 0 },
+    ]);
+    const [query] = fake.queries;
+    expect(query!.query).toMatch(/^SELECT UNIX_MICROS\(`timestamp`\) AS ts, value FROM \(WITH buckets AS/);
+    expect(query!.query).toContain(`kindling-test.kindling.${table}`);
+    expect(query!.body).toMatchObject({ maximumBytesBilled: '5000000000' });
   });
 
   it('looks back seven days from `to` when only `to` is given', async () => {

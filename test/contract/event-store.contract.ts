@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEvent, SourceSchema } from '../../shared/events/model.ts';
 import type { EventStore, SourceRef } from '../../shared/ports.ts';
+import { bindQuery, parseLql } from '../../shared/lql/index.ts';
 
 export interface EventStoreSubject {
   store: EventStore;
@@ -243,6 +244,40 @@ export function describeEventStoreContract(
       await write(events);
       const page = await store.listEvents(source, SCHEMA, { limit: 10, from: T0 + 1, after: { timestamp: T0 + 3, id: 'e3' } });
       expect(page.map((e) => e.id)).toEqual(['e2', 'e1']);
+    });
+
+    listing('filters by an LQL query, negation including missing values', async () => {
+      await write([
+        event('e1', T0 + 1, { metadata: { level: 'error', count: 5 } }, 'disk full'),
+        event('e2', T0 + 2, { metadata: { level: 'info', count: 1 } }, 'all fine'),
+        event('e3', T0 + 3, { metadata: { level: 'error', count: 1 } }, 'disk slow'),
+        event('e4', T0 + 4, {}, 'no metadata'),
+      ]);
+      const ids = async (q: string) =>
+        (await store.listEvents(source, SCHEMA, { limit: 100, filter: bindQuery(parseLql(q, { now: T0 / 1000 }), SCHEMA) })).map(
+          (e) => e.id,
+        );
+      expect(await ids('m.level:error m.count:>2')).toEqual(['e1']);
+      expect(await ids('disk')).toEqual(['e3', 'e1']);
+      expect(await ids('-m.level:error')).toEqual(['e4', 'e2']);
+      expect(await ids('~"^disk (full|slow)$" -m.count:1')).toEqual(['e1']);
+    });
+
+    listing('charts an aggregate per bucket, empty buckets included, oldest first', async () => {
+      const second = 1_000_000;
+      await write([
+        event('c1', T0, { metadata: { count: 2 } }),
+        event('c2', T0 + 10, { metadata: { count: 4 } }),
+        event('c3', T0 + 2 * second, { metadata: { count: 6 } }),
+      ]);
+      const chart = (q: string) =>
+        store.chart(source, bindQuery(parseLql(q, { now: T0 / 1000 }), SCHEMA), { from: T0, to: T0 + 3 * second });
+      expect(await chart('c:count(*) c:group_by(t::second)')).toEqual([
+        { timestamp: T0, value: 2 },
+        { timestamp: T0 + second, value: 0 },
+        { timestamp: T0 + 2 * second, value: 1 },
+      ]);
+      expect((await chart('c:sum(m.count) c:group_by(t::second)')).map((p) => p.value)).toEqual([6, null, 6]);
     });
 
     it('keeps each source in its own table', async () => {

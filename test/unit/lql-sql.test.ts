@@ -119,7 +119,7 @@ describe('BigQuery fragments', () => {
     expect(bq('m.user.id:5 order:x')).toEqual({
       where: '(`metadata`.`user`.`id` = @p0) AND (`order` = @p1)',
       select: [],
-      params: { p0: 5, p1: 'x' },
+      params: { p0: '5', p1: 'x' },
       types: { p0: 'INT64', p1: 'STRING' },
     });
   });
@@ -152,14 +152,14 @@ describe('BigQuery fragments', () => {
     expect(bq('-m.status:NULL').where).toBe('(NOT (`metadata`.`status` IS NULL))');
   });
 
-  it('binds timestamps as TIMESTAMP parameters in canonical form', () => {
+  it('binds instants as INT64 microseconds read with TIMESTAMP_MICROS', () => {
     expect(bq('t:2026-11-01T10:00:00.000123Z..2026-11-02T00:00:00Z')).toEqual({
-      where: '(`timestamp` >= @p0 AND `timestamp` < @p1)',
+      where: '(`timestamp` >= TIMESTAMP_MICROS(@p0) AND `timestamp` < TIMESTAMP_MICROS(@p1))',
       select: [],
-      params: { p0: '2026-11-01 10:00:00.000123+00:00', p1: '2026-11-02 00:00:00.000001+00:00' },
-      types: { p0: 'TIMESTAMP', p1: 'TIMESTAMP' },
+      params: { p0: String(Date.UTC(2026, 10, 1, 10) * 1000 + 123), p1: String(Date.UTC(2026, 10, 2) * 1000 + 1) },
+      types: { p0: 'INT64', p1: 'INT64' },
     });
-    expect(bq('m.at:>=2026-11-01').where).toBe('(`metadata`.`at` >= @p0)');
+    expect(bq('m.at:>=2026-11-01').where).toBe('(`metadata`.`at` >= TIMESTAMP_MICROS(@p0))');
   });
 
   it('compiles the select list', () => {
@@ -188,14 +188,14 @@ describe('chart statements', () => {
 
   it('builds a gap-filled BigQuery chart', () => {
     const { sql, params, types } = chartSql(bound('c:p95(m.latency) c:group_by(t::h)'), 'bigquery', { table: '`p.d.t`', ...window });
-    expect(sql).toContain('UNNEST(GENERATE_TIMESTAMP_ARRAY(@p0, @p1, INTERVAL 1 HOUR)) AS bucket');
+    expect(sql).toContain('UNNEST(GENERATE_TIMESTAMP_ARRAY(TIMESTAMP_MICROS(@p0), TIMESTAMP_MICROS(@p1), INTERVAL 1 HOUR)) AS bucket');
     expect(sql).toContain('SELECT TIMESTAMP_TRUNC(`timestamp`, HOUR) AS bucket, APPROX_QUANTILES(`metadata`.`latency`, 100)[OFFSET(95)] AS value FROM `p.d.t`');
-    expect(sql).toContain('WHERE `timestamp` >= @p2 AND `timestamp` < @p3 AND TRUE GROUP BY 1');
+    expect(sql).toContain('WHERE `timestamp` >= TIMESTAMP_MICROS(@p2) AND `timestamp` < TIMESTAMP_MICROS(@p3) AND TRUE GROUP BY 1');
     expect(params).toEqual({
-      p0: '2026-11-26 15:00:00.000000+00:00', p1: '2026-11-26 15:00:00.000000+00:00',
-      p2: '2026-11-26 15:00:00.000000+00:00', p3: '2026-11-26 15:03:00.000000+00:00',
+      p0: String(window.from), p1: String(window.from),
+      p2: String(window.from), p3: String(window.to),
     });
-    expect(types).toEqual({ p0: 'TIMESTAMP', p1: 'TIMESTAMP', p2: 'TIMESTAMP', p3: 'TIMESTAMP' });
+    expect(types).toEqual({ p0: 'INT64', p1: 'INT64', p2: 'INT64', p3: 'INT64' });
   });
 
   it.each([

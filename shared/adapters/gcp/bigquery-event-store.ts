@@ -11,7 +11,8 @@
 import { BigQuery, type Table } from '@google-cloud/bigquery';
 import { BASE_COLUMNS, type LogEvent, type SourceSchema } from '../../events/model.ts';
 import { TransientError } from '../../errors.ts';
-import type { Clock, EventStore, InsertOutcome, ListEventsOptions, SourceRef } from '../../ports.ts';
+import type { ChartPoint, Clock, EventStore, InsertOutcome, ListEventsOptions, SourceRef } from '../../ports.ts';
+import { chartSql, type BoundQuery } from '../../lql/index.ts';
 import { eventTableName } from '../names.ts';
 import { fromRestRow, listingQuery, type RestRow } from './bigquery-listing.ts';
 import { chunkRows, toInsertRow, type InsertRow, type UnsentRow } from './bigquery-rows.ts';
@@ -105,17 +106,45 @@ export class BigQueryEventStore implements EventStore {
   }
 
   async listEvents(source: SourceRef, _schema: SourceSchema, options: ListEventsOptions): Promise<LogEvent[]> {
-    const table = `\`${this.options.projectId}.${this.options.dataset}.${eventTableName(source.sourceId)}\``;
     const { query, params, types } = listingQuery(
-      table,
+      this.qualified(source),
       options,
       this.clock.now() * 1000,
       this.options.listLookbackDays ?? 7,
     );
+    const { rows, fields } = await this.run(query, params, types);
+    if (rows.length > 0 && !fields) throw new Error('BigQuery answered a query without its schema.');
+    return rows.map((row) => fromRestRow(fields!, row));
+  }
+
+  async chart(source: SourceRef, query: BoundQuery, window: { from: number; to: number }): Promise<ChartPoint[]> {
+    const chart = chartSql(query, 'bigquery', { table: this.qualified(source), ...window });
+    const { rows } = await this.run(
+      `SELECT UNIX_MICROS(\`timestamp\`) AS ts, value FROM (${chart.sql}) ORDER BY ts`,
+      chart.params,
+      chart.types,
+    );
+    return rows.map((row) => {
+      const [ts, value] = row.f.map((cell) => cell.v);
+      return { timestamp: Number(ts), value: value === null || value === undefined ? null : Number(value) };
+    });
+  }
+
+  private qualified(source: SourceRef): string {
+    return `\`${this.options.projectId}.${this.options.dataset}.${eventTableName(source.sourceId)}\``;
+  }
+
+  /**
+   * One parameterised query, capped by maximumBytesBilled. A missing table reads as empty.
+   * skipParsing keeps rows as REST sends them, so int64 values are decoded exactly here.
+   */
+  private async run(
+    query: string,
+    params: Record<string, unknown>,
+    types: Record<string, string>,
+  ): Promise<{ rows: RestRow[]; fields: TableField[] | undefined }> {
     try {
-      // The client resolves (rows, next page query, API response); its typings list only two
-      // elements. skipParsing keeps the rows as REST sends them, so that int64 timestamps and
-      // integers are decoded here exactly, against the response's own schema.
+      // The client resolves (rows, next page query, API response); its typings list only two.
       const [rows, , response] = (await this.client().query({
         query,
         params,
@@ -124,11 +153,9 @@ export class BigQueryEventStore implements EventStore {
         maximumBytesBilled: String(this.options.maximumBytesBilled ?? 10_000_000_000),
         skipParsing: true,
       })) as unknown as [RestRow[], unknown, { schema?: { fields?: TableField[] } } | undefined];
-      const fields = response?.schema?.fields;
-      if (rows.length > 0 && !fields) throw new Error('BigQuery answered a query without its schema.');
-      return rows.map((row) => fromRestRow(fields!, row));
+      return { rows, fields: response?.schema?.fields };
     } catch (error) {
-      if (httpStatus(error) === 404) return [];
+      if (httpStatus(error) === 404) return { rows: [], fields: undefined };
       throw transient(error);
     }
   }

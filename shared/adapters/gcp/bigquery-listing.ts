@@ -5,6 +5,7 @@
  */
 import type { JsonObject, JsonValue, LogEvent } from '../../events/model.ts';
 import type { ListEventsOptions } from '../../ports.ts';
+import { toSql } from '../../lql/index.ts';
 import type { TableField } from './bigquery-schema.ts';
 
 const DAY_US = 86_400_000_000;
@@ -12,7 +13,7 @@ const DAY_US = 86_400_000_000;
 export interface ListingQuery {
   query: string;
   /** Int64 values travel as decimal strings, as the REST API's QueryParameterValue has them. */
-  params: Record<string, string>;
+  params: Record<string, unknown>;
   types: Record<string, string>;
 }
 
@@ -23,12 +24,16 @@ export interface ListingQuery {
  */
 export function listingQuery(table: string, options: ListEventsOptions, nowUs: number, lookbackDays: number): ListingQuery {
   const from = options.from ?? (options.to ?? nowUs) - lookbackDays * DAY_US;
-  const params: Record<string, string> = {
+  // The LQL filter's parameters are named p0, p1, …; the listing's own names never clash.
+  const filter = options.filter ? toSql(options.filter, 'bigquery') : null;
+  const params: Record<string, unknown> = {
+    ...filter?.params,
     from_us: int64(from),
     limit: int64(Math.max(0, options.limit)),
   };
-  const types: Record<string, string> = { from_us: 'INT64', limit: 'INT64' };
+  const types: Record<string, string> = { ...filter?.types, from_us: 'INT64', limit: 'INT64' };
   const where = ['timestamp >= TIMESTAMP_MICROS(@from_us)'];
+  if (filter) where.push(`(${filter.where})`);
   if (options.to !== undefined) {
     where.push('timestamp < TIMESTAMP_MICROS(@to_us)');
     params.to_us = int64(Math.ceil(options.to));

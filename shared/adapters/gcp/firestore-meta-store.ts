@@ -4,6 +4,7 @@
  *   accounts/{accountId}/sources/{sourceId}               a source (schema as JSON text)
  *   accounts/{accountId}/source_names/{encoded name}      claims a name for one source id
  *   accounts/{accountId}/sources/{sourceId}/rejected/{id} a rejected event
+ *   accounts/{accountId}/usage_reports/{period}           a usage report (firestore-usage-reports.ts)
  *   api_keys/{hash}                                       a key, found by hash in one read
  * Firestore has no unique constraints, so a source's name is claimed by a document created in
  * the same transaction as the source; concurrent creators of one name cannot both commit.
@@ -15,7 +16,8 @@
 import { Timestamp, type DocumentReference, type Transaction } from '@google-cloud/firestore';
 import type { Account, ApiKey, Source, SourcePatch } from '../../accounts/model.ts';
 import type { RejectedEvent, SourceSchema } from '../../events/model.ts';
-import type { MetaStore } from '../../ports.ts';
+import type { IdPage, MetaStore, PeriodRange } from '../../ports.ts';
+import type { UsageReport } from '../../billing/model.ts';
 import {
   AccountRecord,
   ApiKeyRecord,
@@ -36,6 +38,7 @@ import {
   isAlreadyExists,
   type FirestoreDatabase,
 } from './firestore.ts';
+import { FirestoreUsageReports } from './firestore-usage-reports.ts';
 
 export const REJECTED_RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -44,7 +47,11 @@ const readSource = (value: unknown) => parseStored(StoredSource, value, 'source'
 const readKey = (value: unknown) => parseStored(ApiKeyRecord, value, 'API key');
 
 export class FirestoreMetaStore implements MetaStore {
-  constructor(private readonly database: FirestoreDatabase) {}
+  private readonly usageReports: FirestoreUsageReports;
+
+  constructor(private readonly database: FirestoreDatabase) {
+    this.usageReports = new FirestoreUsageReports(database);
+  }
 
   private get db() {
     return this.database.firestore;
@@ -77,6 +84,13 @@ export class FirestoreMetaStore implements MetaStore {
   async getAccount(id: string): Promise<Account | null> {
     const snapshot = await this.account(id).get();
     return snapshot.exists ? parseStored(AccountRecord, snapshot.data(), 'account') : null;
+  }
+
+  async listAccounts(page: IdPage): Promise<Account[]> {
+    let query = this.db.collection('accounts').orderBy('id');
+    if (page.after !== undefined) query = query.startAfter(page.after);
+    const snapshot = await query.limit(page.limit).get();
+    return snapshot.docs.map((doc) => parseStored(AccountRecord, doc.data(), 'account'));
   }
 
   async putApiKey(key: ApiKey): Promise<void> {
@@ -219,6 +233,18 @@ export class FirestoreMetaStore implements MetaStore {
     if (limit <= 0) return [];
     const snapshot = await this.rejected(accountId, sourceId).orderBy('rejected_at', 'desc').limit(limit).get();
     return snapshot.docs.map((doc) => parseStored(StoredRejected, doc.data(), 'rejected event'));
+  }
+
+  putUsageReport(report: UsageReport): Promise<UsageReport> {
+    return this.usageReports.put(report);
+  }
+
+  listUsageReports(accountId: string, range?: PeriodRange): Promise<UsageReport[]> {
+    return this.usageReports.list(accountId, range);
+  }
+
+  markUsageReportDelivered(accountId: string, period: string, deliveredAt: string): Promise<boolean> {
+    return this.usageReports.markDelivered(accountId, period, deliveredAt);
   }
 
   /** The client belongs to the composition root, which closes it after every store. */

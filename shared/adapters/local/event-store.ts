@@ -7,7 +7,8 @@
  */
 import { DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { LogEvent, JsonObject, SourceSchema } from '../../events/model.ts';
-import type { EventStore, InsertOutcome, ListEventsOptions, SourceRef } from '../../ports.ts';
+import type { ChartPoint, EventStore, InsertOutcome, ListEventsOptions, SourceRef } from '../../ports.ts';
+import { chartSql, toSql, type BoundQuery, type DuckDbParam } from '../../lql/index.ts';
 import { eventTableName } from '../names.ts';
 import type { LocalDatabase } from './database.ts';
 
@@ -71,28 +72,22 @@ export class LocalEventStore implements EventStore {
   async listEvents(source: SourceRef, _schema: SourceSchema, options: ListEventsOptions): Promise<LogEvent[]> {
     const table = eventTableName(source.sourceId);
     if (!(await this.exists(table))) return [];
-    const conditions: string[] = [];
-    const values: Record<string, string | bigint | number> = { limit: Math.max(0, Math.floor(options.limit)) };
-    if (options.from !== undefined) {
-      conditions.push('timestamp >= make_timestamp($from::BIGINT)');
-      values.from = BigInt(Math.floor(options.from));
-    }
-    if (options.to !== undefined) {
-      conditions.push('timestamp < make_timestamp($to::BIGINT)');
-      values.to = BigInt(Math.ceil(options.to));
-    }
+    // Positional parameters throughout: the LQL filter's own are $1..$n, the listing's follow.
+    const compiled = options.filter ? toSql(options.filter, 'duckdb') : { where: 'TRUE', params: [] };
+    const values: (DuckDbParam | bigint)[] = [...compiled.params];
+    const bind = (value: DuckDbParam | bigint) => `$${values.push(value)}`;
+    const conditions = [`(${compiled.where})`];
+    if (options.from !== undefined) conditions.push(`timestamp >= make_timestamp(${bind(BigInt(Math.floor(options.from)))}::BIGINT)`);
+    if (options.to !== undefined) conditions.push(`timestamp < make_timestamp(${bind(BigInt(Math.ceil(options.to)))}::BIGINT)`);
     if (options.after !== undefined) {
-      conditions.push(
-        '(timestamp < make_timestamp($after_ts::BIGINT) OR (timestamp = make_timestamp($after_ts::BIGINT) AND id < $after_id))',
-      );
-      values.after_ts = BigInt(options.after.timestamp);
-      values.after_id = options.after.id;
+      const at = `make_timestamp(${bind(BigInt(options.after.timestamp))}::BIGINT)`;
+      conditions.push(`(timestamp < ${at} OR (timestamp = ${at} AND id < ${bind(options.after.id)}))`);
     }
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const limit = bind(BigInt(Math.max(0, Math.floor(options.limit))));
     const reader = await this.db.read((connection) =>
       connection.runAndReadAll(
         `SELECT id, epoch_us(timestamp) AS ts, event_message, CAST(body AS VARCHAR) AS body FROM "${table}" ` +
-          `${where} ORDER BY timestamp DESC, id DESC LIMIT $limit`,
+          `WHERE ${conditions.join(' AND ')} ORDER BY timestamp DESC, id DESC LIMIT ${limit}`,
         values,
       ),
     );
@@ -101,6 +96,19 @@ export class LocalEventStore implements EventStore {
       timestamp: Number(ts as bigint),
       event_message: (message as string | null) ?? '',
       body: body === null ? {} : (JSON.parse(body as string) as JsonObject),
+    }));
+  }
+
+  async chart(source: SourceRef, query: BoundQuery, window: { from: number; to: number }): Promise<ChartPoint[]> {
+    const table = eventTableName(source.sourceId);
+    if (!(await this.exists(table))) return [];
+    const { sql, params } = chartSql(query, 'duckdb', { table: `"${table}"`, ...window });
+    const reader = await this.db.read((connection) =>
+      connection.runAndReadAll(`SELECT epoch_us("timestamp") AS ts, value FROM (${sql}) ORDER BY ts`, params),
+    );
+    return reader.getRows().map(([ts, value]) => ({
+      timestamp: Number(ts as bigint),
+      value: value === null ? null : Number(value as number | bigint),
     }));
   }
 

@@ -7,7 +7,8 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { listValue, LIST, VARCHAR } from '@duckdb/node-api';
 import type { Account, ApiKey, Source, SourcePatch } from '../../accounts/model.ts';
 import type { RejectedEvent, SourceSchema } from '../../events/model.ts';
-import type { MetaStore } from '../../ports.ts';
+import type { IdPage, MetaStore, PeriodRange } from '../../ports.ts';
+import type { UsageReport } from '../../billing/model.ts';
 import {
   AccountRecord,
   ApiKeyRecord,
@@ -21,6 +22,7 @@ import {
   sourceExists,
 } from '../meta-records.ts';
 import type { LocalDatabase } from './database.ts';
+import { LocalUsageReports, USAGE_REPORT_TABLE } from './usage-reports.ts';
 
 /** Rejected events kept per source; older ones are dropped as new ones arrive. */
 export const REJECTED_KEPT_PER_SOURCE = 1000;
@@ -40,6 +42,7 @@ const TABLES = [
      seq BIGINT NOT NULL DEFAULT nextval('meta_rejected_seq'), account_id VARCHAR NOT NULL,
      source_id VARCHAR NOT NULL, reason VARCHAR NOT NULL, event VARCHAR NOT NULL,
      rejected_at VARCHAR NOT NULL)`,
+  USAGE_REPORT_TABLE,
 ];
 
 const SOURCE_COLUMNS = 'id, account_id, name, rate_limit_per_second, retention_days, schema, created_at';
@@ -52,7 +55,11 @@ async function rows(connection: DuckDBConnection, sql: string, params: Params = 
 }
 
 export class LocalMetaStore implements MetaStore {
-  private constructor(private readonly db: LocalDatabase) {}
+  private readonly usageReports: LocalUsageReports;
+
+  private constructor(private readonly db: LocalDatabase) {
+    this.usageReports = new LocalUsageReports(db);
+  }
 
   static async create(db: LocalDatabase): Promise<LocalMetaStore> {
     await db.write(async (connection) => {
@@ -75,6 +82,16 @@ export class LocalMetaStore implements MetaStore {
   async getAccount(id: string): Promise<Account | null> {
     const [row] = await this.db.read((c) => rows(c, 'SELECT * FROM meta_accounts WHERE id = $id', { id }));
     return row === undefined ? null : parseStored(AccountRecord, row, 'account');
+  }
+
+  async listAccounts(page: IdPage): Promise<Account[]> {
+    const found = await this.db.read((c) =>
+      rows(c, 'SELECT * FROM meta_accounts WHERE id > $after ORDER BY id LIMIT $limit', {
+        after: page.after ?? '',
+        limit: page.limit,
+      }),
+    );
+    return found.map((row) => parseStored(AccountRecord, row, 'account'));
   }
 
   async putApiKey(key: ApiKey): Promise<void> {
@@ -249,6 +266,18 @@ export class LocalMetaStore implements MetaStore {
       ),
     );
     return found.map((row) => parseStored(StoredRejected, row, 'rejected event'));
+  }
+
+  putUsageReport(report: UsageReport): Promise<UsageReport> {
+    return this.usageReports.put(report);
+  }
+
+  listUsageReports(accountId: string, range?: PeriodRange): Promise<UsageReport[]> {
+    return this.usageReports.list(accountId, range);
+  }
+
+  markUsageReportDelivered(accountId: string, period: string, deliveredAt: string): Promise<boolean> {
+    return this.usageReports.markDelivered(accountId, period, deliveredAt);
   }
 
   /** The database belongs to the composition root, which closes it after every store. */

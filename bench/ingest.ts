@@ -1,0 +1,113 @@
+/**
+ * bench:ingest — the local twin's ingest throughput for 100-event batches, next to a bare Node
+ * server that only parses the same body, measured in one run on this machine. Prints events/s,
+ * the ratio, p99 latency and the twin's peak RSS.
+ *
+ *   npm run bench:ingest                 (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 by default)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { freePort } from '../test/support/twin.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const BATCH = 100;
+const ROOT = path.resolve(import.meta.dirname, '..');
+const KEY = 'bench-key';
+
+function batchBody(): string {
+  const now = Date.now();
+  const batch = Array.from({ length: BATCH }, (_, i) => ({
+    message: `GET /api/users/${i} 200 in ${i % 50}ms`,
+    timestamp: now,
+    metadata: {
+      request: { method: 'GET', path: `/api/users/${i}`, host: 'api.example.com' },
+      response: { status: 200, duration_ms: i % 50 },
+      level: 'info',
+    },
+  }));
+  return JSON.stringify({ batch });
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`process for ${url} exited`);
+    if (await fetch(url).then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+interface Run {
+  eventsPerSecond: number;
+  p99: number;
+  errors: number;
+}
+
+async function hammer(url: string, body: string, headers: Record<string, string>): Promise<Run> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+  });
+  const ok = result['2xx'];
+  return {
+    eventsPerSecond: (ok * BATCH) / SECONDS,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+async function main(): Promise<void> {
+  const body = batchBody();
+
+  const barePort = await freePort();
+  const bare = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/bare-server.ts'), String(barePort)], { stdio: 'ignore' });
+  await waitFor(`http://127.0.0.1:${barePort}/`, bare);
+  const baseline = await hammer(`http://127.0.0.1:${barePort}/logs`, body, {});
+  const barePeak = peakRssMb(bare.pid!);
+  bare.kill('SIGKILL');
+
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kindling-bench-'));
+  const port = await freePort();
+  const twin = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'functions/local.ts')], {
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, BOOTSTRAP_API_KEY: KEY },
+    stdio: 'ignore',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${base}/health`, twin);
+    const created = await fetch(`${base}/api/sources`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench' }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const kindling = await hammer(`${base}/logs?source=${id}`, body, { authorization: `Bearer ${KEY}` });
+    const twinPeak = peakRssMb(twin.pid!);
+
+    const row = (name: string, run: Run, rss: number) =>
+      `${name.padEnd(22)} ${Math.round(run.eventsPerSecond).toString().padStart(10)} events/s   p99 ${String(run.p99).padStart(5)} ms   peak RSS ${rss.toFixed(0).padStart(4)} MB   errors ${run.errors}`;
+    console.log(`bench:ingest — ${BATCH}-event batches, ${CONNECTIONS} connections, ${SECONDS} s each`);
+    console.log(row('bare node (parse only)', baseline, barePeak));
+    console.log(row('kindling local twin', kindling, twinPeak));
+    console.log(`ratio (kindling / bare): ${(kindling.eventsPerSecond / baseline.eventsPerSecond).toFixed(3)}`);
+  } finally {
+    twin.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,88 @@
+/**
+ * The application context: the ports one composition root opened, and the services built on
+ * them. Function handlers receive this and nothing else; tests build it from any adapters.
+ */
+import type { Config } from './config.ts';
+import type { Clock, CounterStore, EventStore, Ids, MetaStore, TaskQueue } from './ports.ts';
+import { KeyResolver } from './accounts/principal.ts';
+import { SourceDirectory } from './accounts/sources.ts';
+import { GroupCommit } from './ingest/group-commit.ts';
+import { Ingestor } from './ingest/pipeline.ts';
+import { Sink } from './sink/index.ts';
+import { CounterSync, RateLimiter } from './ratelimit/index.ts';
+import { Billing, UsageMeter, WebhookDelivery } from './billing/index.ts';
+
+export interface Ports {
+  meta: MetaStore;
+  events: EventStore;
+  queue: TaskQueue;
+  counters: CounterStore;
+  clock: Clock;
+  ids: Ids;
+  /** Releases what the adapters share (a database handle, clients), after they are closed. */
+  dispose(): Promise<void>;
+}
+
+export interface AppContext extends Ports {
+  config: Config;
+  keys: KeyResolver;
+  sources: SourceDirectory;
+  commit: GroupCommit;
+  ingestor: Ingestor;
+  sink: Sink;
+  /** This instance's counter traffic (rate limits and usage), written and read about once a second. */
+  counterSync: CounterSync;
+  limiter: RateLimiter;
+  meter: UsageMeter;
+  billing: Billing;
+  /** Finishes in-flight work and closes every port. */
+  close(): Promise<void>;
+}
+
+export function createAppContext(config: Config, ports: Ports): AppContext {
+  const { meta, events, queue, counters, clock, ids } = ports;
+  const keys = new KeyResolver(meta, clock);
+  const sources = new SourceDirectory(meta, events, clock, ids);
+  const commit = new GroupCommit(queue, ids, {
+    lingerMs: config.INGEST_LINGER_MS,
+    flushEvents: config.INGEST_FLUSH_EVENTS,
+    maxTaskBytes: config.TASK_MAX_BYTES,
+  });
+  const ingestor = new Ingestor({ meta, sources, commit, clock, ids, maxTaskBytes: config.TASK_MAX_BYTES });
+  const sink = new Sink({ meta, events, sources, clock });
+  // One shard per instance: its own counter documents, so no two instances write the same one.
+  const shard = `${config.K_REVISION ?? 'instance'}-${ids.uuid().slice(0, 8)}`;
+  const counterSync = new CounterSync(counters, shard, { clock });
+  const limiter = new RateLimiter(counterSync, clock);
+  const meter = new UsageMeter(counterSync, counters, clock);
+  const delivery = config.BILLING_WEBHOOK_URL ? new WebhookDelivery(config.BILLING_WEBHOOK_URL) : null;
+  const billing = new Billing({ meta, meter, clock, delivery });
+  let closing: Promise<void> | null = null;
+  return {
+    ...ports,
+    config,
+    keys,
+    sources,
+    commit,
+    ingestor,
+    sink,
+    counterSync,
+    limiter,
+    meter,
+    billing,
+    close() {
+      closing ??= (async () => {
+        await commit.drain();
+        await queue.close();
+        // Stops the sync timer and writes the last counts before the CounterStore closes.
+        await counterSync.close();
+        await Promise.all([events.close(), meta.close(), counters.close()]);
+        await ports.dispose();
+      })();
+      return closing;
+    },
+  };
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+export const randomIds: Ids = { uuid: () => crypto.randomUUID() };

@@ -1,0 +1,99 @@
+/**
+ * The ingest pipeline of one request: normalise each raw event, check it against the source's
+ * inferred schema (growing the schema for new fields), keep the rejected ones with their
+ * reason, and hand the accepted ones to the group commit. Resolves once they are durable.
+ */
+import type { Source } from '../accounts/model.ts';
+import type { SourceDirectory } from '../accounts/sources.ts';
+import type { JsonValue, LogEvent, RejectedEvent, SourceSchema } from '../events/model.ts';
+import type { Clock, Ids, MetaStore } from '../ports.ts';
+import { checkEvent, mergeSchema, normaliseEvent, typeErrorMessage } from '../events/index.ts';
+import { fitsInTask } from './task-codec.ts';
+import type { GroupCommit } from './group-commit.ts';
+
+export interface Rejection {
+  index: number;
+  reason: string;
+}
+
+export interface IngestOutcome {
+  accepted: number;
+  rejected: Rejection[];
+}
+
+export interface IngestDeps {
+  meta: MetaStore;
+  sources: SourceDirectory;
+  commit: GroupCommit;
+  clock: Clock;
+  ids: Ids;
+  maxTaskBytes: number;
+}
+
+interface Extending {
+  index: number;
+  event: LogEvent;
+  inferred: SourceSchema;
+}
+
+export class Ingestor {
+  constructor(private readonly deps: IngestDeps) {}
+
+  async ingest(source: Source, raws: JsonValue[]): Promise<IngestOutcome> {
+    const { clock, ids, maxTaskBytes } = this.deps;
+    const context = { now: clock.now(), newId: () => ids.uuid() };
+    const accepted: LogEvent[] = [];
+    const extending: Extending[] = [];
+    const rejected: Rejection[] = [];
+
+    for (let index = 0; index < raws.length; index++) {
+      const normalised = normaliseEvent(raws[index]!, context);
+      if (!normalised.ok) {
+        rejected.push({ index, reason: normalised.reason });
+        continue;
+      }
+      const { event } = normalised;
+      if (!fitsInTask(event, maxTaskBytes)) {
+        rejected.push({ index, reason: `Event is too large: it must compress to under ${maxTaskBytes} bytes.` });
+        continue;
+      }
+      const check = checkEvent(source.schema, event.body);
+      if (check.status === 'fits') accepted.push(event);
+      else if (check.status === 'extends') extending.push({ index, event, inferred: check.inferred });
+      else rejected.push({ index, reason: check.reason });
+    }
+
+    let target = source;
+    if (extending.length > 0) {
+      target = await this.growSchema(source, extending);
+      for (const { index, event } of extending) {
+        const check = checkEvent(target.schema, event.body);
+        if (check.status === 'fits') accepted.push(event);
+        else rejected.push({ index, reason: check.status === 'conflict' ? check.reason : typeErrorMessage('body') });
+      }
+    }
+
+    if (rejected.length > 0) await this.keepRejected(source, raws, rejected);
+    await this.deps.commit.submit(target, accepted);
+    return { accepted: accepted.length, rejected: rejected.sort((a, b) => a.index - b.index) };
+  }
+
+  /** Adds the new fields to the stored schema (atomically) and returns the source with it. */
+  private async growSchema(source: Source, extending: Extending[]): Promise<Source> {
+    const stored = await this.deps.meta.updateSourceSchema(source.account_id, source.id, (current) =>
+      extending.reduce((schema, { inferred }) => mergeSchema(schema, inferred).schema, current),
+    );
+    return this.deps.sources.remember(source, stored ?? source.schema);
+  }
+
+  private async keepRejected(source: Source, raws: JsonValue[], rejections: Rejection[]): Promise<void> {
+    const rejectedAt = new Date(this.deps.clock.now()).toISOString();
+    const kept: RejectedEvent[] = rejections.map(({ index, reason }) => ({
+      source_id: source.id,
+      reason,
+      event: raws[index]!,
+      rejected_at: rejectedAt,
+    }));
+    await this.deps.meta.addRejected(source.account_id, kept);
+  }
+}

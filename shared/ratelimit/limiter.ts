@@ -1,0 +1,164 @@
+/**
+ * The instance's rate limiter: per source and per account, decided locally from the last
+ * cluster totals read plus this instance's own counts since, and kept in step with the cluster
+ * through the CounterSync (a write and a read about once a second, never one per request).
+ *
+ * A key seen for the first time waits for one sync that reads its recent history, so a fresh
+ * instance does not hand out a bucket the cluster has already spent. While the instance's share
+ * of a key's traffic is not yet known, it takes an even split over the live instances, which
+ * each announce themselves with a heartbeat counter.
+ */
+import type { Account, Source } from '../accounts/model.ts';
+import type { Clock, CounterDelta } from '../ports.ts';
+import { planOf, sourceEventsPerSecond } from '../billing/plans.ts';
+import { decide, rateLimit, remainingAfter, type RateLimit } from './bucket.ts';
+import type { CounterParticipant, CounterSync } from './counter-sync.ts';
+import { KeyWindows } from './key-windows.ts';
+
+/** A key without traffic for this many windows (and nothing left to write) is forgotten. */
+export const IDLE_WINDOWS = 30;
+
+export const liveCounter = (window: number) => `rl:live:${window}`;
+
+export interface LimitStatus {
+  /** Sustained events/s. */
+  limit: number;
+  /** Events this instance could admit right now (up to a burst's worth). */
+  remaining: number;
+  /** Bucket size. */
+  burst: number;
+}
+
+export interface RateDecision {
+  admitted: boolean;
+  source: LimitStatus;
+  account: LimitStatus;
+  /** Which limit refused the request (the source's when both did). */
+  refusedBy: 'source' | 'account' | null;
+  /** Whole seconds to wait before retrying; 0 when admitted. */
+  retryAfterSeconds: number;
+}
+
+interface Subject {
+  key: string;
+  limit: RateLimit;
+}
+
+export class RateLimiter implements CounterParticipant {
+  private readonly keys = new Map<string, KeyWindows>();
+  private readonly warming = new Map<string, Promise<void>>();
+  private liveInstances = 1;
+  private lastWindow = -Infinity;
+  private heartbeatWindow: number | null = null;
+  private heartbeatWriting: number | null = null;
+  private readWindow = 0;
+
+  constructor(
+    private readonly sync: CounterSync,
+    private readonly clock: Clock,
+  ) {
+    sync.join(this);
+  }
+
+  /** Decides whether `events` more events of `source` may pass now, and counts them if so. */
+  async check(account: Account, source: Source, events: number): Promise<RateDecision> {
+    this.sync.start();
+    const plan = planOf(account.plan);
+    const subjects: [Subject, Subject] = [
+      { key: `src:${source.id}`, limit: rateLimit(sourceEventsPerSecond(plan, source.rate_limit_per_second)) },
+      { key: `acct:${account.id}`, limit: rateLimit(plan.limits.events_per_second) },
+    ];
+    const warming = subjects.map((subject) => this.ready(subject)).filter((promise) => promise !== undefined);
+    if (warming.length > 0) await Promise.all(warming);
+
+    const { window, fraction } = this.now();
+    const states = subjects.map((subject) => this.keys.get(subject.key) ?? this.track(subject, window));
+    const views = states.map((state) => state.view(window, fraction, this.liveInstances));
+    const decisions = states.map((state, i) => decide(state.rateLimit, views[i]!, events));
+    const admitted = decisions.every((decision) => decision.admitted);
+    for (const state of states) state.record(window, events, admitted ? events : 0);
+    this.sync.syncIfDue();
+
+    const status = (i: number): LimitStatus => ({
+      limit: subjects[i]!.limit.perSecond,
+      burst: subjects[i]!.limit.burst,
+      remaining: remainingAfter(views[i]!, admitted ? events : 0),
+    });
+    const refused = decisions.findIndex((decision) => !decision.admitted);
+    return {
+      admitted,
+      source: status(0),
+      account: status(1),
+      refusedBy: refused === -1 ? null : refused === 0 ? 'source' : 'account',
+      retryAfterSeconds: Math.max(...decisions.map((decision) => decision.retryAfterSeconds)),
+    };
+  }
+
+  /** Runs one sync now (tests, and a key's first use). */
+  syncNow(): Promise<void> {
+    return this.sync.sync();
+  }
+
+  collect(): CounterDelta[] {
+    const { window } = this.now();
+    for (const [key, state] of this.keys) {
+      if (state.lastActive < window - IDLE_WINDOWS && !state.hasUnwritten()) this.keys.delete(key);
+    }
+    const deltas = [...this.keys.values()].flatMap((state) => state.collect());
+    if (this.keys.size > 0 && this.heartbeatWindow !== window) {
+      deltas.push({ key: liveCounter(window), amount: 1 });
+      this.heartbeatWriting = window;
+    }
+    return deltas;
+  }
+
+  written(ok: boolean): void {
+    for (const state of this.keys.values()) state.written(ok);
+    if (ok && this.heartbeatWriting !== null) this.heartbeatWindow = this.heartbeatWriting;
+    this.heartbeatWriting = null;
+  }
+
+  keysToRead(): string[] {
+    if (this.keys.size === 0) return [];
+    const window = this.now().window;
+    this.readWindow = window;
+    const keys = [liveCounter(window - 2), liveCounter(window - 1), liveCounter(window)];
+    for (const state of this.keys.values()) keys.push(...state.keysToRead(window));
+    return keys;
+  }
+
+  read(totals: Map<string, number>): void {
+    const window = this.readWindow;
+    const live = [window - 2, window - 1, window].map((w) => totals.get(liveCounter(w)) ?? 0);
+    this.liveInstances = Math.max(1, ...live);
+    for (const state of this.keys.values()) state.read(window, totals);
+  }
+
+  /** Tracks a new key; its first decision waits for a sync that reads the key's history. */
+  private ready(subject: Subject): Promise<void> | undefined {
+    const state = this.keys.get(subject.key);
+    if (state) {
+      state.setLimit(subject.limit);
+      return this.warming.get(subject.key);
+    }
+    this.track(subject, this.now().window);
+    const warm = this.sync.sync().finally(() => this.warming.delete(subject.key));
+    this.warming.set(subject.key, warm);
+    return warm;
+  }
+
+  private track(subject: Subject, window: number): KeyWindows {
+    const state = new KeyWindows(subject.key, subject.limit, window);
+    this.keys.set(subject.key, state);
+    return state;
+  }
+
+  /** The current window and how far into it we are; never earlier than a window already used. */
+  private now(): { window: number; fraction: number } {
+    const ms = this.clock.now();
+    const window = Math.floor(ms / 1000);
+    if (window < this.lastWindow) return { window: this.lastWindow, fraction: 0 };
+    this.lastWindow = window;
+    return { window, fraction: (ms - window * 1000) / 1000 };
+  }
+}
