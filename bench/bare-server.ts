@@ -10,7 +10,13 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    try {
+      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end('{"error":"bad_request","message":"The body is not valid JSON."}');
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"message":"Logged!"}');
   });

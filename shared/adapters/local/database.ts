@@ -1,7 +1,10 @@
 /**
- * The local twin's one DuckDB database (one instance per process, as DuckDB wants it). Writes go
- * through a single connection, one transaction at a time, so writers never conflict; reads use
- * their own connections and see the last committed state.
+ * The local twin's one DuckDB database (one instance per process, as DuckDB wants it). Each kind
+ * of writer has its own connection and runs one transaction at a time on it: metadata, events
+ * and the outbox touch different tables, so their transactions run side by side without
+ * conflicts (DuckDB's optimistic concurrency only clashes on the same rows), and an ingest
+ * enqueue never waits behind a sink insert. Reads use their own connections and see the last
+ * committed state.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -23,13 +26,17 @@ interface Lane {
   lane: SerialLane;
 }
 
+/** Who writes: each gets its own connection and transaction order. */
+export type Writer = 'meta' | 'events' | 'outbox';
+const WRITERS: readonly Writer[] = ['meta', 'events', 'outbox'];
+
 export class LocalDatabase {
   private nextReader = 0;
   private closed = false;
 
   private constructor(
     private readonly instance: DuckDBInstance,
-    private readonly writer: Lane,
+    private readonly writers: Map<Writer, Lane>,
     private readonly readers: Lane[],
   ) {}
 
@@ -38,15 +45,16 @@ export class LocalDatabase {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const instance = await DuckDBInstance.create(file);
     const lane = async (): Promise<Lane> => ({ connection: await instance.connect(), lane: new SerialLane() });
-    const writer = await lane();
+    const writers = new Map<Writer, Lane>();
+    for (const writer of WRITERS) writers.set(writer, await lane());
     const readers = await Promise.all(Array.from({ length: readerCount }, lane));
-    return new LocalDatabase(instance, writer, readers);
+    return new LocalDatabase(instance, writers, readers);
   }
 
-  /** Runs `work` inside one write transaction; rolls back if it throws. */
-  transaction<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    return this.writer.lane.run(async () => {
-      const connection = this.writer.connection;
+  /** Runs `work` inside one write transaction of `writer`; rolls back if it throws. */
+  transaction<T>(work: (connection: DuckDBConnection) => Promise<T>, writer: Writer = 'meta'): Promise<T> {
+    const { lane, connection } = this.writers.get(writer)!;
+    return lane.run(async () => {
       await connection.run('BEGIN TRANSACTION');
       try {
         const result = await work(connection);
@@ -59,9 +67,10 @@ export class LocalDatabase {
     });
   }
 
-  /** Runs statements on the writer connection outside an explicit transaction (DDL, setup). */
-  write<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    return this.writer.lane.run(() => work(this.writer.connection));
+  /** Runs statements on a writer's connection outside an explicit transaction (DDL, setup). */
+  write<T>(work: (connection: DuckDBConnection) => Promise<T>, writer: Writer = 'meta'): Promise<T> {
+    const { lane, connection } = this.writers.get(writer)!;
+    return lane.run(() => work(connection));
   }
 
   /** Runs read-only work on one of the reader connections. */
@@ -73,7 +82,7 @@ export class LocalDatabase {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const lanes = [this.writer, ...this.readers];
+    const lanes = [...this.writers.values(), ...this.readers];
     await Promise.all(lanes.map((l) => l.lane.run(async () => l.connection.closeSync())));
     this.instance.closeSync();
   }

@@ -7,10 +7,14 @@
  */
 import { DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { LogEvent, JsonObject, SourceSchema } from '../../events/model.ts';
-import type { ChartPoint, EventStore, InsertOutcome, ListEventsOptions, SourceRef } from '../../ports.ts';
+import type {
+  ChartPoint, EventStore, InsertOutcome, ListEventsOptions, SourceRef, SqlLimits, SqlQuery, SqlResult,
+} from '../../ports.ts';
 import { chartSql, toSql, type BoundQuery, type DuckDbParam } from '../../lql/index.ts';
 import { eventTableName } from '../names.ts';
 import type { LocalDatabase } from './database.ts';
+import { eventRelationSql } from './event-relation.ts';
+import { runLocalQuery } from './sql-runner.ts';
 
 /**
  * Rows are appended to this per-connection temporary table, then copied with INSERT OR IGNORE:
@@ -38,6 +42,7 @@ export class LocalEventStore implements EventStore {
         `CREATE TABLE IF NOT EXISTS "${table}" (` +
           'id VARCHAR PRIMARY KEY, timestamp TIMESTAMP NOT NULL, event_message VARCHAR, body JSON)',
       ),
+      'events',
     );
     this.tables.add(table);
   }
@@ -60,7 +65,7 @@ export class LocalEventStore implements EventStore {
         written: this.db.transaction((connection) => {
           this.groups.delete(table);
           return this.write(connection, table, batches);
-        }),
+        }, 'events'),
       };
       this.groups.set(table, group);
     }
@@ -112,9 +117,19 @@ export class LocalEventStore implements EventStore {
     }));
   }
 
+  readonly dialect = 'duckdb';
+
+  relationSql(source: SourceRef, schema: SourceSchema): string {
+    return eventRelationSql(eventTableName(source.sourceId), schema);
+  }
+
+  runQuery(query: SqlQuery, limits: SqlLimits): Promise<SqlResult> {
+    return runLocalQuery(this.db, query, limits);
+  }
+
   async dropTable(source: SourceRef): Promise<void> {
     const table = eventTableName(source.sourceId);
-    await this.db.write((connection) => connection.run(`DROP TABLE IF EXISTS "${table}"`));
+    await this.db.write((connection) => connection.run(`DROP TABLE IF EXISTS "${table}"`), 'events');
     this.tables.delete(table);
   }
 
@@ -142,6 +157,7 @@ export class LocalEventStore implements EventStore {
       connection.run(
         `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (id VARCHAR, timestamp TIMESTAMP, event_message VARCHAR, body VARCHAR)`,
       ),
+      'events',
     );
     this.stagingReady = true;
   }

@@ -82,6 +82,7 @@ export class LocalTaskQueue implements TaskQueue {
         'CREATE TABLE IF NOT EXISTS outbox (name VARCHAR PRIMARY KEY, body BLOB, attempts INTEGER, ' +
           'next_attempt_at TIMESTAMP, created_at TIMESTAMP)',
       ),
+      'outbox',
     );
     return new LocalTaskQueue(db, options);
   }
@@ -110,7 +111,7 @@ export class LocalTaskQueue implements TaskQueue {
         },
         { names: LIST(VARCHAR), bodies: LIST(BLOB), created: LIST(BIGINT) },
       );
-    }));
+    }, 'outbox'));
     await commit;
     this.wake();
   }
@@ -212,6 +213,7 @@ export class LocalTaskQueue implements TaskQueue {
         'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = make_timestamp($due::BIGINT) WHERE name = $name',
         { due: micros(this.clock.now() + delay), name: task.name },
       ),
+      'outbox',
     );
     if (!this.running) return;
     const retry = setTimeout(() => {
@@ -235,7 +237,7 @@ export class LocalTaskQueue implements TaskQueue {
       await connection.run('DELETE FROM outbox WHERE name IN (SELECT unnest($names))', { names: listValue(names) }, {
         names: LIST(VARCHAR),
       });
-    }));
+    }, 'outbox'));
   }
 }
 
