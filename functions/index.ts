@@ -1,7 +1,7 @@
 /**
  * The GCP entry point: registers every function with functions-framework, one target each
- * (`--target=ingest`, `sink`, `api`, `admin`, `billing`). The app context is built on the first
- * request and reused by every later one, as Google's samples do with clients.
+ * (`--target=ingest`, `sink`, `api`, `admin`, `billing`, `web`). The app context is built on the
+ * first request and reused by every later one, as Google's samples do with clients.
  *
  * functions-framework parses bodies before our handler runs and keeps the raw bytes (already
  * gunzipped) in `req.rawBody`; the handler rebuilds a fetch Request from them.

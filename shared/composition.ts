@@ -20,7 +20,7 @@ async function openLocalPorts(config: Config): Promise<Ports> {
   const db = await LocalDatabase.open(path.join(config.DATA_DIR, 'kindling.duckdb'));
   const [meta, counters, queue] = await Promise.all([
     LocalMetaStore.create(db),
-    LocalCounterStore.create(db),
+    LocalCounterStore.create(db, systemClock),
     LocalTaskQueue.open(db, {
       clock: systemClock,
       onDeliveryError: (error, task) =>
@@ -40,16 +40,26 @@ async function openLocalPorts(config: Config): Promise<Ports> {
 
 /** Loaded on demand: the local twin never loads a Google client library. */
 async function openGcpPorts(config: Config): Promise<Ports> {
-  const [{ FirestoreDatabase }, { FirestoreMetaStore }, { FirestoreCounterStore }, { BigQueryEventStore }, { CloudTasksQueue }] =
-    await Promise.all([
-      import('./adapters/gcp/firestore.ts'),
-      import('./adapters/gcp/firestore-meta-store.ts'),
-      import('./adapters/gcp/firestore-counter-store.ts'),
-      import('./adapters/gcp/bigquery-event-store.ts'),
-      import('./adapters/gcp/cloud-tasks-queue.ts'),
-    ]);
+  const [
+    { FirestoreDatabase },
+    { FirestoreMetaStore },
+    { FirestoreCounterStore },
+    { BigQueryEventStore },
+    { CloudTasksQueue },
+    { FirebaseIdTokens },
+    { GoogleServiceCallers },
+  ] = await Promise.all([
+    import('./adapters/gcp/firestore.ts'),
+    import('./adapters/gcp/firestore-meta-store.ts'),
+    import('./adapters/gcp/firestore-counter-store.ts'),
+    import('./adapters/gcp/bigquery-event-store.ts'),
+    import('./adapters/gcp/cloud-tasks-queue.ts'),
+    import('./adapters/gcp/firebase-id-tokens.ts'),
+    import('./adapters/gcp/google-service-callers.ts'),
+  ]);
   const projectId = config.GCP_PROJECT!;
   const firestore = new FirestoreDatabase({ projectId, databaseId: config.FIRESTORE_DATABASE });
+  const idTokens = new FirebaseIdTokens(projectId);
   const testEndpoint = (endpoint: string | undefined) =>
     endpoint ? { apiEndpoint: endpoint, accessToken: 'test-token' } : {};
   return {
@@ -72,7 +82,13 @@ async function openGcpPorts(config: Config): Promise<Ports> {
     }),
     clock: systemClock,
     ids: randomIds,
-    dispose: () => firestore.close(),
+    verifiers: {
+      idTokens,
+      serviceCallers: new GoogleServiceCallers({ trustCloudRunIam: config.TRUST_CLOUD_RUN_IAM }),
+    },
+    dispose: async () => {
+      await Promise.all([firestore.close(), idTokens.close()]);
+    },
   };
 }
 

@@ -33,9 +33,26 @@ const ConfigSchema = z.object({
   SINK_URL: optionalString,
   /** Service account whose OIDC token Cloud Tasks attaches to sink calls. */
   TASKS_SERVICE_ACCOUNT: optionalString,
+  /** The billing function's URL: the audience of Cloud Scheduler's OIDC token. */
+  BILLING_URL: optionalString,
+  /** Service account whose OIDC token Cloud Scheduler attaches to the daily billing report call. */
+  SCHEDULER_SERVICE_ACCOUNT: optionalString,
+  /**
+   * Set on functions deployed without public access: Cloud Run's invoker check verified the
+   * caller's OIDC token and removed its signature, so only its claims are left to check.
+   */
+  TRUST_CLOUD_RUN_IAM: optionalString.pipe(z.stringbool().default(false)),
+  /** Tests only: firebase-admin then accepts unsigned emulator ID tokens. Refused on Cloud Run. */
+  FIREBASE_AUTH_EMULATOR_HOST: optionalString,
+  /** Set by Cloud Run on every instance. */
+  K_SERVICE: optionalString,
   FIRESTORE_DATABASE: z.string().default('(default)'),
   /** Where final usage reports are POSTed (JSON, retried, `Idempotency-Key` = account:period). */
   BILLING_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+  /** The Firebase web app's API key (public by design): with it, the dashboard signs in with Firebase Auth. */
+  FIREBASE_API_KEY: optionalString,
+  /** Firebase Auth's domain for the sign-in popup; defaults to `<GCP_PROJECT>.firebaseapp.com`. */
+  FIREBASE_AUTH_DOMAIN: optionalString,
   /** Instance identity for counter shards; Cloud Run sets K_REVISION, we add randomness. */
   K_REVISION: optionalString,
 });
@@ -51,6 +68,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = parsed.data;
   if (config.KINDLING_BACKEND === 'gcp' && !config.GCP_PROJECT) {
     throw new Error('Invalid configuration: GCP_PROJECT is required when KINDLING_BACKEND=gcp');
+  }
+  if (config.FIREBASE_AUTH_EMULATOR_HOST && config.K_SERVICE) {
+    throw new Error(
+      'Invalid configuration: FIREBASE_AUTH_EMULATOR_HOST makes ID tokens unsigned; it must never be set on Cloud Run',
+    );
   }
   return config;
 }

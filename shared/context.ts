@@ -3,7 +3,16 @@
  * them. Function handlers receive this and nothing else; tests build it from any adapters.
  */
 import type { Config } from './config.ts';
-import type { Clock, CounterStore, EventStore, Ids, MetaStore, TaskQueue } from './ports.ts';
+import type {
+  Clock,
+  CounterStore,
+  EventStore,
+  IdTokenVerifier,
+  Ids,
+  MetaStore,
+  ServiceCallerVerifier,
+  TaskQueue,
+} from './ports.ts';
 import { KeyResolver } from './accounts/principal.ts';
 import { SourceDirectory } from './accounts/sources.ts';
 import { GroupCommit } from './ingest/group-commit.ts';
@@ -11,6 +20,9 @@ import { Ingestor } from './ingest/pipeline.ts';
 import { Sink } from './sink/index.ts';
 import { CounterSync, RateLimiter } from './ratelimit/index.ts';
 import { Billing, UsageMeter, WebhookDelivery } from './billing/index.ts';
+import { SqlService } from './sql/index.ts';
+import { EndpointService } from './endpoints/index.ts';
+import { RuleService } from './rules/index.ts';
 
 export interface Ports {
   meta: MetaStore;
@@ -19,8 +31,17 @@ export interface Ports {
   counters: CounterStore;
   clock: Clock;
   ids: Ids;
+  /** Credential checks that need Google's identity services; the local twin has none. */
+  verifiers?: Verifiers;
   /** Releases what the adapters share (a database handle, clients), after they are closed. */
   dispose(): Promise<void>;
+}
+
+export interface Verifiers {
+  /** Dashboard users' Firebase ID tokens. */
+  idTokens: IdTokenVerifier;
+  /** Cloud Tasks' and Cloud Scheduler's OIDC tokens. */
+  serviceCallers: ServiceCallerVerifier;
 }
 
 export interface AppContext extends Ports {
@@ -35,20 +56,25 @@ export interface AppContext extends Ports {
   limiter: RateLimiter;
   meter: UsageMeter;
   billing: Billing;
+  /** User SQL over the account's sources (`/api/query`, SQL endpoints). */
+  sql: SqlService;
+  endpoints: EndpointService;
+  rules: RuleService;
   /** Finishes in-flight work and closes every port. */
   close(): Promise<void>;
 }
 
 export function createAppContext(config: Config, ports: Ports): AppContext {
   const { meta, events, queue, counters, clock, ids } = ports;
-  const keys = new KeyResolver(meta, clock);
+  const keys = new KeyResolver(meta, clock, ports.verifiers?.idTokens ?? null);
   const sources = new SourceDirectory(meta, events, clock, ids);
   const commit = new GroupCommit(queue, ids, {
     lingerMs: config.INGEST_LINGER_MS,
     flushEvents: config.INGEST_FLUSH_EVENTS,
     maxTaskBytes: config.TASK_MAX_BYTES,
   });
-  const ingestor = new Ingestor({ meta, sources, commit, clock, ids, maxTaskBytes: config.TASK_MAX_BYTES });
+  const rules = new RuleService({ meta, sources, clock, ids });
+  const ingestor = new Ingestor({ meta, sources, commit, clock, ids, maxTaskBytes: config.TASK_MAX_BYTES, rules });
   const sink = new Sink({ meta, events, sources, clock });
   // One shard per instance: its own counter documents, so no two instances write the same one.
   const shard = `${config.K_REVISION ?? 'instance'}-${ids.uuid().slice(0, 8)}`;
@@ -57,6 +83,8 @@ export function createAppContext(config: Config, ports: Ports): AppContext {
   const meter = new UsageMeter(counterSync, counters, clock);
   const delivery = config.BILLING_WEBHOOK_URL ? new WebhookDelivery(config.BILLING_WEBHOOK_URL) : null;
   const billing = new Billing({ meta, meter, clock, delivery });
+  const sql = new SqlService({ meta, events, meter });
+  const endpoints = new EndpointService({ meta, events, sources, sql, clock, ids });
   let closing: Promise<void> | null = null;
   return {
     ...ports,
@@ -70,6 +98,9 @@ export function createAppContext(config: Config, ports: Ports): AppContext {
     limiter,
     meter,
     billing,
+    sql,
+    endpoints,
+    rules,
     close() {
       closing ??= (async () => {
         await commit.drain();

@@ -5,8 +5,10 @@
  * adapter passes.
  */
 import type { Account, ApiKey, Source, SourcePatch } from './accounts/model.ts';
-import type { LogEvent, RejectedEvent, SourceSchema } from './events/model.ts';
-import type { BoundQuery } from './lql/index.ts';
+import type { JsonObject, LogEvent, RejectedEvent, SourceSchema } from './events/model.ts';
+import type { BoundQuery, DialectName } from './lql/index.ts';
+import type { Endpoint, EndpointPatch } from './endpoints/model.ts';
+import type { SourceRule } from './rules/model.ts';
 import type { UsageReport } from './billing/model.ts';
 
 /** Which physical table a source's events live in; adapters derive names from the ids. */
@@ -40,6 +42,32 @@ export interface ChartPoint {
   value: number | null;
 }
 
+/** A user's SQL query, passed by the sandbox (shared/sql), and the sources it reads. */
+export interface SqlQuery {
+  /** One SELECT whose CTEs present each source through the store's relationSql. */
+  sql: string;
+  /** Named parameter values (`$name` on DuckDB, `@name` on BigQuery). */
+  params: Record<string, string>;
+  /** Each source the SQL reads, with the name the user called it by. */
+  sources: { ref: SourceRef; name: string }[];
+}
+
+export interface SqlLimits {
+  /** A query that would scan more bytes than this is refused (400), not run. */
+  maxBytes: number;
+  /** A result of more rows than this is refused (400). */
+  maxRows: number;
+  /** A query running longer than this is stopped (400). */
+  timeoutMs: number;
+}
+
+export interface SqlResult {
+  /** JSON-safe rows: safe integers as numbers (else strings), timestamps as ISO 8601 strings. */
+  rows: JsonObject[];
+  /** Bytes the query scanned: BigQuery's bytes processed; locally, the size of the tables read. */
+  bytesScanned: number;
+}
+
 export interface InsertOutcome {
   /** Events written by this call (events already present by id are not counted). */
   inserted: number;
@@ -62,6 +90,18 @@ export interface EventStore {
    * first, empty buckets included.
    */
   chart(source: SourceRef, query: BoundQuery, window: { from: number; to: number }): Promise<ChartPoint[]>;
+  /** The SQL dialect runQuery speaks, and so the sandbox rules user SQL must pass. */
+  readonly dialect: DialectName;
+  /**
+   * A SELECT presenting the source's events as one table, the same on every backend: id,
+   * timestamp, event_message, and each field of `schema` as a typed (nested) column.
+   */
+  relationSql(source: SourceRef, schema: SourceSchema): string;
+  /**
+   * Runs a sandboxed query, read-only. Throws KindlingError 400 when the query fails for its own
+   * reasons (an unknown column, a limit exceeded), with a message naming sources, not tables.
+   */
+  runQuery(query: SqlQuery, limits: SqlLimits): Promise<SqlResult>;
   dropTable(source: SourceRef): Promise<void>;
   close(): Promise<void>;
 }
@@ -148,6 +188,26 @@ export interface MetaStore {
   /** Records when a report reached the billing webhook; false when no such report is stored. */
   markUsageReportDelivered(accountId: string, period: string, deliveredAt: string): Promise<boolean>;
 
+  /** Throws KindlingError 409 when the account already has an endpoint of that name. */
+  createEndpoint(endpoint: Endpoint): Promise<void>;
+  getEndpoint(accountId: string, id: string): Promise<Endpoint | null>;
+  findEndpointByName(accountId: string, name: string): Promise<Endpoint | null>;
+  /** Ordered by name. */
+  listEndpoints(accountId: string): Promise<Endpoint[]>;
+  /** Null when missing; throws 409 when renaming onto another endpoint's name. */
+  updateEndpoint(accountId: string, id: string, patch: EndpointPatch): Promise<Endpoint | null>;
+  deleteEndpoint(accountId: string, id: string): Promise<boolean>;
+
+  createRule(rule: SourceRule): Promise<void>;
+  /** The account's rules, oldest first. */
+  listRules(accountId: string): Promise<SourceRule[]>;
+  deleteRule(accountId: string, id: string): Promise<boolean>;
+
+  /** Links a Firebase Auth user to an account; a user already linked moves to this account. */
+  linkFirebaseUser(uid: string, accountId: string): Promise<void>;
+  /** The account a Firebase Auth user is linked to; null when unlinked or the account is gone. */
+  findAccountByFirebaseUid(uid: string): Promise<Account | null>;
+
   close(): Promise<void>;
 }
 
@@ -155,6 +215,11 @@ export interface CounterDelta {
   /** A counter name including its window, e.g. `src:<id>:s:1764240000`. */
   key: string;
   amount: number;
+  /**
+   * When the counter may be deleted (ms since epoch); the latest given for a key wins. Counters
+   * without one are kept (usage metering: billing reads them).
+   */
+  expiresAt?: number;
 }
 
 /**
@@ -166,6 +231,31 @@ export interface CounterStore {
   /** The summed total of each key (0 for keys never written). */
   totals(keys: string[]): Promise<Map<string, number>>;
   close(): Promise<void>;
+}
+
+/** A dashboard user whose Firebase Auth ID token was verified. */
+export interface VerifiedUser {
+  uid: string;
+  email: string | null;
+}
+
+/** Verifies the ID tokens the dashboard's users sign in with (Firebase Auth on GCP). */
+export interface IdTokenVerifier {
+  /** The user the token proves; null when it is not a valid, current ID token. */
+  verify(idToken: string): Promise<VerifiedUser | null>;
+  close(): Promise<void>;
+}
+
+/**
+ * Verifies the Google-signed OIDC tokens that Cloud Tasks and Cloud Scheduler attach to their
+ * calls, so that the sink and the billing report serve those callers only.
+ */
+export interface ServiceCallerVerifier {
+  /**
+   * The calling service account's email when `token` is a current Google OIDC token for
+   * `audience` with a verified email; null otherwise.
+   */
+  verify(token: string, audience: string): Promise<string | null>;
 }
 
 export interface Clock {

@@ -1,5 +1,6 @@
 /**
  * Operator routes (`/admin/*`): guarded by the operator token, never by an account's key.
+ * Besides making accounts, the operator links dashboard users (Firebase Auth uids) to them.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -7,7 +8,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppContext } from '../../shared/context.ts';
 import { createAccount } from '../../shared/accounts/provision.ts';
 import { PLANS, DEFAULT_PLAN } from '../../shared/billing/plans.ts';
-import { unauthorized } from '../../shared/errors.ts';
+import { notFound, unauthorized } from '../../shared/errors.ts';
 import type { KindlingApp, KindlingEnv } from '../http/app.ts';
 import { presentedSecret, readJson } from '../http/request.ts';
 
@@ -42,5 +43,13 @@ export function adminRoutes(app: KindlingApp, ctx: AppContext): void {
     const input = await readJson(c, NewAccountBody);
     const { account, secret } = await createAccount(ctx, { name: input.name, plan: input.plan });
     return c.json({ id: account.id, name: account.name, plan: account.plan, api_key: secret }, 201);
+  });
+
+  app.put('/admin/accounts/:id/firebase-users/:uid', operatorOnly(ctx), async (c) => {
+    const accountId = c.req.param('id');
+    if (!(await ctx.meta.getAccount(accountId))) throw notFound('Account');
+    await ctx.meta.linkFirebaseUser(c.req.param('uid'), accountId);
+    ctx.keys.forget();
+    return c.body(null, 204);
   });
 }

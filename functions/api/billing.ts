@@ -11,7 +11,7 @@ import { badRequest } from '../../shared/errors.ts';
 import { authenticated, type KindlingApp, type KindlingEnv } from '../http/app.ts';
 
 /** The longest range `/api/usage` answers in one request. */
-export const MAX_USAGE_DAYS = 366;
+const MAX_USAGE_DAYS = 366;
 /** Without `from`, usage covers this many days up to `to`. */
 const DEFAULT_USAGE_DAYS = 30;
 
@@ -27,25 +27,26 @@ export function billingApiRoutes(app: KindlingApp, ctx: AppContext): void {
   const auth = authenticated(ctx);
 
   app.get('/api/usage', auth, async (c) => {
-    const { account } = c.get('principal');
-    requireScope(c.get('principal'), 'private');
+    const principal = c.get('principal');
+    requireScope(principal, 'private');
     const to = dayParam(c, 'to') ?? utcDay(ctx.clock.now());
     const from = dayParam(c, 'from') ?? addDays(to, 1 - DEFAULT_USAGE_DAYS);
     if (from > to) throw badRequest('from must not be after to.');
     if (addDays(from, MAX_USAGE_DAYS) <= to) throw badRequest(`Ask for at most ${MAX_USAGE_DAYS} days at a time.`);
-    return c.json({ result: await ctx.meter.daily(account.id, daysFrom(from, to)) });
+    return c.json({ result: await ctx.meter.daily(principal.account.id, daysFrom(from, to)) });
   });
 
   app.get('/api/billing', auth, async (c) => {
-    requireScope(c.get('principal'), 'private');
-    return c.json(await ctx.billing.summary(c.get('principal').account));
+    const principal = c.get('principal');
+    requireScope(principal, 'private');
+    return c.json(await ctx.billing.summary(principal.account));
   });
 
   app.get('/api/billing/reports', auth, async (c) => {
-    requireScope(c.get('principal'), 'private');
-    const from = dayParam(c, 'from');
-    const to = dayParam(c, 'to');
-    const reports = await ctx.billing.listReports(c.get('principal').account.id, { from, to });
+    const principal = c.get('principal');
+    requireScope(principal, 'private');
+    const range = { from: dayParam(c, 'from'), to: dayParam(c, 'to') };
+    const reports = await ctx.billing.listReports(principal.account.id, range);
     return c.json({ result: reports.map(presentReport) });
   });
 }

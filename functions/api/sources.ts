@@ -51,7 +51,7 @@ export function sourceRoutes(app: KindlingApp, ctx: AppContext): void {
     const source = await ctx.sources.resolve(principal.account.id, c.req.param('source'));
     requireScope(principal, 'private', source.id);
     const patch = await readJson(c, SourcePatchBody);
-    return c.json(presentSource(await ctx.sources.update(principal.account.id, source.id, patch)));
+    return c.json(presentSource(await ctx.sources.update(principal.account, source.id, patch)));
   });
 
   app.delete('/api/sources/:source', auth, async (c) => {

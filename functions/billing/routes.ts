@@ -1,12 +1,12 @@
 /**
- * The billing function: `POST /billing/report`, called daily by Cloud Scheduler (and by the
- * local twin's own timer), operator auth only. Computes every account's usage report for one
- * UTC day, yesterday unless the body names another.
+ * The billing function: `POST /billing/report`, called daily by Cloud Scheduler (with its OIDC
+ * token, on GCP) and by the operator (operator token; the local twin runs its own timer).
+ * Computes every account's usage report for one UTC day, yesterday unless the body names another.
  */
 import { z } from 'zod';
 import type { AppContext } from '../../shared/context.ts';
 import { parseDay, presentReport } from '../../shared/billing/index.ts';
-import { operatorOnly } from '../admin/routes.ts';
+import { schedulerOrOperator } from '../http/callers.ts';
 import type { KindlingApp } from '../http/app.ts';
 import { readJson } from '../http/request.ts';
 
@@ -18,7 +18,7 @@ const ReportBody = z.object({
 });
 
 export function billingRoutes(app: KindlingApp, ctx: AppContext): void {
-  app.post('/billing/report', operatorOnly(ctx), async (c) => {
+  app.post('/billing/report', schedulerOrOperator(ctx), async (c) => {
     const { period } = await readJson(c, ReportBody);
     const reports = await ctx.billing.runReports(period ?? ctx.billing.yesterday());
     return c.json({ result: reports.map(presentReport) });

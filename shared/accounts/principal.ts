@@ -1,57 +1,100 @@
 /**
- * Who is calling: the account and key a presented secret resolves to. Keys are cached for a few
- * seconds so the ingest hot path does not read the MetaStore per request; a revoked key stops
- * working within that time.
+ * Who is calling: the account a presented credential resolves to, and what it may do there.
+ * A credential is an API key, or (on GCP) a dashboard user's Firebase ID token, which is checked
+ * through the IdTokenVerifier port and mapped to the account the user is linked to. Resolutions
+ * are cached for a few seconds so the ingest hot path does not read the MetaStore per request;
+ * a revoked key or unlinked user stops working within that time.
  */
 import type { ApiKey, Account, Scope } from './model.ts';
-import type { Clock, MetaStore } from '../ports.ts';
+import { SCOPES } from './model.ts';
+import type { Clock, IdTokenVerifier, MetaStore } from '../ports.ts';
 import { forbidden, unauthorized } from '../errors.ts';
 import { hashSecret } from './keys.ts';
 
+/** What a principal may do: an API key's scopes and source, or a signed-in user's (everything). */
+export type Grant = Pick<ApiKey, 'id' | 'scopes' | 'source_id'>;
+
 export interface Principal {
   account: Account;
-  key: ApiKey;
+  key: Grant;
 }
 
-interface CachedPrincipal {
-  principal: Principal | null;
+interface Cached<T> {
+  value: T | null;
   expiresAt: number;
 }
 
 const CACHE_MS = 5_000;
 const MAX_CACHED = 10_000;
 
-export class KeyResolver {
-  private readonly cache = new Map<string, CachedPrincipal>();
+/** Three base64url segments: the shape of a JWT, which our API keys (base64url, no dots) never have. */
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
+/** Remembers lookups for CACHE_MS, misses included, so unknown credentials cost no more than known ones. */
+class ShortCache<T> {
+  private readonly entries = new Map<string, Cached<T>>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async get(key: string, load: () => Promise<T | null>): Promise<T | null> {
+    const now = this.clock.now();
+    const cached = this.entries.get(key);
+    if (cached && cached.expiresAt > now) return cached.value;
+    const value = await load();
+    if (this.entries.size >= MAX_CACHED) this.entries.clear();
+    this.entries.set(key, { value, expiresAt: now + CACHE_MS });
+    return value;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+export class KeyResolver {
+  private readonly keys: ShortCache<Principal>;
+  private readonly users: ShortCache<Account>;
+
+  /** `idTokens` is given where dashboard users sign in with Firebase Auth (GCP). */
   constructor(
     private readonly meta: MetaStore,
-    private readonly clock: Clock,
-  ) {}
+    clock: Clock,
+    private readonly idTokens: IdTokenVerifier | null = null,
+  ) {
+    this.keys = new ShortCache(clock);
+    this.users = new ShortCache(clock);
+  }
 
-  /** The principal for a presented secret; throws 401 when it is unknown. */
+  /**
+   * The principal for a presented credential; throws 401 when it is unknown, 403 for a signed-in
+   * user no account is linked to. A JWT-shaped credential that is not a valid ID token is still
+   * tried as an API key: an operator may have chosen any text as BOOTSTRAP_API_KEY.
+   */
   async authenticate(secret: string | undefined): Promise<Principal> {
     if (!secret) throw unauthorized();
-    const hash = hashSecret(secret);
-    const now = this.clock.now();
-    const cached = this.cache.get(hash);
-    if (cached && cached.expiresAt > now) {
-      if (!cached.principal) throw unauthorized();
-      return cached.principal;
+    if (this.idTokens && JWT_SHAPE.test(secret)) {
+      const user = await this.idTokens.verify(secret);
+      if (user) return this.signedIn(user.uid);
     }
-    const principal = await this.lookup(hash);
-    if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(hash, { principal, expiresAt: now + CACHE_MS });
+    const hash = hashSecret(secret);
+    const principal = await this.keys.get(hash, () => this.lookupKey(hash));
     if (!principal) throw unauthorized();
     return principal;
   }
 
-  /** Forgets cached keys at once (after a revoke on this instance). */
+  /** Forgets cached keys and users at once (after a revoke on this instance). */
   forget(): void {
-    this.cache.clear();
+    this.keys.clear();
+    this.users.clear();
   }
 
-  private async lookup(hash: string): Promise<Principal | null> {
+  private async signedIn(uid: string): Promise<Principal> {
+    const account = await this.users.get(uid, () => this.meta.findAccountByFirebaseUid(uid));
+    if (!account) throw forbidden('You are signed in, but no Kindling account is linked to your user.');
+    return { account, key: { id: `firebase:${uid}`, scopes: [...SCOPES], source_id: null } };
+  }
+
+  private async lookupKey(hash: string): Promise<Principal | null> {
     const key = await this.meta.findApiKeyByHash(hash);
     if (!key) return null;
     const account = await this.meta.getAccount(key.account_id);
@@ -59,7 +102,7 @@ export class KeyResolver {
   }
 }
 
-/** Throws 403 unless the key carries `scope`; a source-bound key acts on its source only. */
+/** Throws 403 unless the grant carries `scope`; a source-bound key acts on its source only. */
 export function requireScope(principal: Principal, scope: Scope, sourceId?: string): void {
   const { key } = principal;
   if (!key.scopes.includes(scope)) {

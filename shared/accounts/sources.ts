@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { Account, Source, SourcePatch } from './model.ts';
 import type { Clock, EventStore, Ids, MetaStore } from '../ports.ts';
 import type { SourceSchema } from '../events/model.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest, forbidden, notFound } from '../errors.ts';
+import { planOf } from '../billing/plans.ts';
 
 /** Found sources are kept for a few seconds; misses briefly, so a new source is seen soon. */
 const CACHE_MS = 5_000;
@@ -31,6 +32,10 @@ export const NewSourceBody = z.object({
 export const SourcePatchBody = NewSourceBody.partial();
 
 export type NewSource = z.infer<typeof NewSourceBody>;
+
+function checkRetention(days: number | null | undefined, max: number): void {
+  if (days != null && days > max) throw badRequest(`retention_days can be at most ${max} on this plan.`);
+}
 
 interface CachedSource {
   source: Source | null;
@@ -68,6 +73,12 @@ export class SourceDirectory {
   }
 
   async create(account: Account, input: NewSource): Promise<Source> {
+    const { limits } = planOf(account.plan);
+    checkRetention(input.retention_days, limits.max_retention_days);
+    const existing = await this.meta.listSources(account.id);
+    if (existing.length >= limits.max_sources) {
+      throw forbidden(`The ${account.plan} plan allows at most ${limits.max_sources} sources.`);
+    }
     const source: Source = {
       id: this.ids.uuid(),
       account_id: account.id,
@@ -82,8 +93,10 @@ export class SourceDirectory {
     return this.remember(source, source.schema);
   }
 
-  async update(accountId: string, id: string, patch: SourcePatch): Promise<Source> {
+  async update(account: Account, id: string, patch: SourcePatch): Promise<Source> {
     if (Object.keys(patch).length === 0) throw badRequest('Nothing to change: give name, rate_limit_per_second or retention_days.');
+    checkRetention(patch.retention_days, planOf(account.plan).limits.max_retention_days);
+    const accountId = account.id;
     const updated = isUuid(id) ? await this.meta.updateSource(accountId, id, patch) : null;
     if (!updated) throw notFound('Source');
     this.cache.clear();

@@ -5,14 +5,30 @@
  */
 import type { CounterDelta } from '../ports.ts';
 
-export function mergeDeltas(deltas: CounterDelta[]): Map<string, number> {
-  const merged = new Map<string, number>();
-  for (const { key, amount } of deltas) {
+export interface MergedDelta {
+  amount: number;
+  /** The latest expiry given for the key, if any. */
+  expiresAt: number | undefined;
+}
+
+export function mergeDeltas(deltas: CounterDelta[]): Map<string, MergedDelta> {
+  const merged = new Map<string, MergedDelta>();
+  for (const { key, amount, expiresAt } of deltas) {
     if (!Number.isSafeInteger(amount)) {
       throw new RangeError(`Counter amount must be a safe integer, got ${amount}.`);
     }
-    merged.set(key, (merged.get(key) ?? 0) + amount);
+    const known = merged.get(key);
+    merged.set(key, {
+      amount: (known?.amount ?? 0) + amount,
+      expiresAt: laterOf(known?.expiresAt, expiresAt),
+    });
   }
-  for (const [key, amount] of merged) if (amount === 0) merged.delete(key);
+  for (const [key, { amount }] of merged) if (amount === 0) merged.delete(key);
   return merged;
+}
+
+function laterOf(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.max(a, b);
 }

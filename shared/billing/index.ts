@@ -1,11 +1,11 @@
 /**
- * Billing, the public face: plans, usage metering, daily usage reports and their delivery.
+ * Billing, the public face: usage metering, daily usage reports with their delivery, and the
+ * helpers the HTTP edge needs to name days and show reports. Plans live in plans.ts.
  */
-export { PLANS, DEFAULT_PLAN, planOf, sourceEventsPerSecond, type Plan, type PlanLimits } from './plans.ts';
-export { USAGE_METRICS, CURRENCY, type DailyUsage, type UsageMetric, type UsageReport } from './model.ts';
-export { UsageMeter, usageCounter } from './metering.ts';
+export { type DailyUsage, type UsageReport } from './model.ts';
+export { UsageMeter } from './metering.ts';
 export { Billing, type BillingSummary } from './service.ts';
-export { WebhookDelivery, idempotencyKey, type ReportDelivery } from './webhook.ts';
+export { WebhookDelivery, type ReportDelivery } from './webhook.ts';
 export { startReportTimer, type ReportTimer } from './schedule.ts';
-export { presentReport, dayAmount, monthAmount, isFinal, FINAL_AFTER_MS } from './report.ts';
-export { parseDay, utcDay, addDays, daysFrom, dayStart } from './days.ts';
+export { presentReport } from './report.ts';
+export { addDays, daysFrom, parseDay, utcDay } from './days.ts';

@@ -1,7 +1,8 @@
 /**
  * The ingest pipeline of one request: normalise each raw event, check it against the source's
  * inferred schema (growing the schema for new fields), keep the rejected ones with their
- * reason, and hand the accepted ones to the group commit. Resolves once they are durable.
+ * reason, and hand the accepted ones (with the copies source rules make of them) to the group
+ * commit. Resolves once they are durable.
  */
 import type { Source } from '../accounts/model.ts';
 import type { SourceDirectory } from '../accounts/sources.ts';
@@ -10,6 +11,7 @@ import type { Clock, Ids, MetaStore } from '../ports.ts';
 import { checkEvent, mergeSchema, normaliseEvent, typeErrorMessage } from '../events/index.ts';
 import { fitsInTask } from './task-codec.ts';
 import type { GroupCommit } from './group-commit.ts';
+import type { RuleCopy } from '../rules/index.ts';
 
 export interface Rejection {
   index: number;
@@ -28,6 +30,8 @@ export interface IngestDeps {
   clock: Clock;
   ids: Ids;
   maxTaskBytes: number;
+  /** Source rules: the copies accepted events make into other sources (never routed again). */
+  rules?: { copies(source: Source, events: LogEvent[]): Promise<RuleCopy[]> };
 }
 
 interface Extending {
@@ -74,7 +78,12 @@ export class Ingestor {
     }
 
     if (rejected.length > 0) await this.keepRejected(source, raws, rejected);
-    await this.deps.commit.submit(target, accepted);
+    const copies = this.deps.rules ? await this.deps.rules.copies(target, accepted) : [];
+    // One group commit for the events and their copies: a 200 means both are durable.
+    await Promise.all([
+      this.deps.commit.submit(target, accepted),
+      ...copies.map((copy) => this.deps.commit.submit(copy.sink, copy.events)),
+    ]);
     return { accepted: accepted.length, rejected: rejected.sort((a, b) => a.index - b.index) };
   }
 

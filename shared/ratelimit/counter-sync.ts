@@ -22,8 +22,6 @@ export interface CounterParticipant {
 }
 
 export interface CounterSyncOptions {
-  /** How often to write and read (ms). */
-  intervalMs?: number;
   /** Where the one-line failure and recovery notices go. */
   log?: (message: string) => void;
   /** Measures the interval for syncIfDue (the system clock unless a test injects one). */
@@ -35,11 +33,11 @@ export interface CounterSyncOptions {
   background?: boolean;
 }
 
-export const SYNC_INTERVAL_MS = 1_000;
+/** About once a second: often enough for decisions, rare enough for Firestore's ~1 write/s per document. */
+const SYNC_INTERVAL_MS = 1_000;
 
 export class CounterSync {
   private readonly participants: CounterParticipant[] = [];
-  private readonly intervalMs: number;
   private readonly log: (message: string) => void;
   private readonly clock: Clock;
   private readonly background: boolean;
@@ -57,7 +55,6 @@ export class CounterSync {
     readonly shard: string,
     options: CounterSyncOptions = {},
   ) {
-    this.intervalMs = options.intervalMs ?? SYNC_INTERVAL_MS;
     this.log = options.log ?? ((message) => console.error(`[kindling] ${message}`));
     this.clock = options.clock ?? { now: () => Date.now() };
     this.background = options.background ?? true;
@@ -72,7 +69,7 @@ export class CounterSync {
     if (this.timer || this.closed || !this.background) return;
     this.timer = setInterval(() => {
       if (!this.running) void this.sync();
-    }, this.intervalMs);
+    }, SYNC_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -94,7 +91,7 @@ export class CounterSync {
    * on Cloud Run, CPU outside requests may be throttled and the timer late.
    */
   syncIfDue(): void {
-    if (!this.running && !this.closed && this.clock.now() - this.lastStart >= this.intervalMs) void this.sync();
+    if (!this.running && !this.closed && this.clock.now() - this.lastStart >= SYNC_INTERVAL_MS) void this.sync();
   }
 
   /** Stops the timer, waits for the tick in progress, then writes what is left (no read). */

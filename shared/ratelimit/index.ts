@@ -6,9 +6,8 @@ import type { Source } from '../accounts/model.ts';
 import { KindlingError } from '../errors.ts';
 import type { RateDecision } from './limiter.ts';
 
-export { BURST_SECONDS } from './bucket.ts';
-export { CounterSync, SYNC_INTERVAL_MS, type CounterParticipant } from './counter-sync.ts';
-export { RateLimiter, type LimitStatus, type RateDecision } from './limiter.ts';
+export { CounterSync, type CounterParticipant } from './counter-sync.ts';
+export { RateLimiter, type RateDecision } from './limiter.ts';
 
 /** The 429 for a refused request, naming the limit that was hit. */
 export function rateLimited(decision: RateDecision, source: Source): KindlingError {

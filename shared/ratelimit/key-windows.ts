@@ -21,14 +21,16 @@ import {
 } from './bucket.ts';
 
 /** Windows this far behind the current one have every instance's flush in them. */
-export const SETTLE_LAG = 3;
+const SETTLE_LAG = 3;
 /** How far back a key seen for the first time reads the cluster's counts. */
-export const LOOKBACK = 10;
+const LOOKBACK = 10;
 /** With the CounterStore unreachable, windows older than this are settled from what is known. */
-export const MAX_OPEN = 30;
+const MAX_OPEN = 30;
 
-export const admittedCounter = (key: string, window: number) => `rl:${key}:a:${window}`;
-export const offeredCounter = (key: string, window: number) => `rl:${key}:d:${window}`;
+/** A one-second window's counters are read for seconds; an hour later they may go. */
+export const windowExpiry = (window: number): number => (window + 3600) * 1000;
+const admittedCounter = (key: string, window: number) => `rl:${key}:a:${window}`;
+const offeredCounter = (key: string, window: number) => `rl:${key}:d:${window}`;
 
 interface WindowCounts {
   /** This instance's own counts (all of them). */
@@ -119,8 +121,9 @@ export class KeyWindows {
     for (const [window, counts] of this.allCounts()) {
       counts.admittedWriting = counts.admitted - counts.admittedWritten;
       counts.offeredWriting = counts.offered - counts.offeredWritten;
-      if (counts.admittedWriting > 0) deltas.push({ key: admittedCounter(this.key, window), amount: counts.admittedWriting });
-      if (counts.offeredWriting > 0) deltas.push({ key: offeredCounter(this.key, window), amount: counts.offeredWriting });
+      const expiresAt = windowExpiry(window);
+      if (counts.admittedWriting > 0) deltas.push({ key: admittedCounter(this.key, window), amount: counts.admittedWriting, expiresAt });
+      if (counts.offeredWriting > 0) deltas.push({ key: offeredCounter(this.key, window), amount: counts.offeredWriting, expiresAt });
     }
     return deltas;
   }
@@ -153,6 +156,8 @@ export class KeyWindows {
    * window − 2, the newest one every instance has flushed completely by now.
    */
   read(window: number, totals: Map<string, number>): void {
+    // A key tracked after the read was planned is not in it: its history must not be settled blind.
+    if (!totals.has(admittedCounter(this.key, window))) return;
     for (let w = this.firstOpen; w <= window; w++) {
       const total = totals.get(admittedCounter(this.key, w));
       if (total === undefined) continue;

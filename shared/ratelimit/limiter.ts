@@ -13,12 +13,12 @@ import type { Clock, CounterDelta } from '../ports.ts';
 import { planOf, sourceEventsPerSecond } from '../billing/plans.ts';
 import { decide, rateLimit, remainingAfter, type RateLimit } from './bucket.ts';
 import type { CounterParticipant, CounterSync } from './counter-sync.ts';
-import { KeyWindows } from './key-windows.ts';
+import { KeyWindows, windowExpiry } from './key-windows.ts';
 
 /** A key without traffic for this many windows (and nothing left to write) is forgotten. */
-export const IDLE_WINDOWS = 30;
+const IDLE_WINDOWS = 30;
 
-export const liveCounter = (window: number) => `rl:live:${window}`;
+const liveCounter = (window: number) => `rl:live:${window}`;
 
 export interface LimitStatus {
   /** Sustained events/s. */
@@ -106,7 +106,7 @@ export class RateLimiter implements CounterParticipant {
     }
     const deltas = [...this.keys.values()].flatMap((state) => state.collect());
     if (this.keys.size > 0 && this.heartbeatWindow !== window) {
-      deltas.push({ key: liveCounter(window), amount: 1 });
+      deltas.push({ key: liveCounter(window), amount: 1, expiresAt: windowExpiry(window) });
       this.heartbeatWriting = window;
     }
     return deltas;

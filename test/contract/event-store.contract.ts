@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEvent, SourceSchema } from '../../shared/events/model.ts';
 import type { EventStore, SourceRef } from '../../shared/ports.ts';
+import { describeSqlContract } from './event-store-sql.contract.ts';
 import { bindQuery, parseLql } from '../../shared/lql/index.ts';
 
 export interface EventStoreSubject {
@@ -123,6 +124,8 @@ export function describeEventStoreContract(
     afterEach(async () => {
       await subject.cleanup();
     });
+
+    describeSqlContract(() => ({ store, source }), capabilities.runsQueries);
 
     it('ensureTable is idempotent and creates an empty table', async () => {
       await store.ensureTable(source, SCHEMA);

@@ -7,6 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SourceSchema } from '../../shared/events/model.ts';
 import type { MetaStore } from '../../shared/ports.ts';
 import { describeSourceContract } from './meta-store-sources.contract.ts';
+import { describeQueryObjectsContract } from './meta-store-queries.contract.ts';
+import { describeBillingContract } from './meta-store-billing.contract.ts';
+import { describeFirebaseUserContract } from './meta-store-firebase-users.contract.ts';
 import {
   account,
   accountWithSources,
@@ -34,6 +37,9 @@ export function describeMetaStoreContract(name: string, makeStore: MakeMetaStore
     });
 
     describeSourceContract(() => store);
+    describeQueryObjectsContract(() => store);
+    describeBillingContract(() => store);
+    describeFirebaseUserContract(() => store);
 
     describe('accounts', () => {
       it('round-trips an account', async () => {

@@ -3,7 +3,7 @@
  * scopes (secret shown once, revocable), and newest-first paginated event reads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSource, ingest, readAll, startTwin, waitForEvents, type Twin } from '../support/twin.ts';
+import { ADMIN_TOKEN, createSource, ingest, readAll, startTwin, waitForEvents, type Twin } from '../support/twin.ts';
 
 let twin: Twin;
 
@@ -83,6 +83,19 @@ describe('sources', () => {
     expect((await twin.request(`/api/sources/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await twin.request(`/api/sources/${id}`)).status).toBe(404);
     expect((await ingest(twin, id, { message: 'gone' })).status).toBe(404);
+  });
+});
+
+describe('plan limits on sources', () => {
+  it("enforces the plan's source count and retention", async () => {
+    const created = await twin.request('/admin/accounts', json('POST', { name: 'small', plan: 'free' }, ADMIN_TOKEN));
+    const { api_key: key } = (await created.json()) as { api_key: string };
+    const tooLong = await twin.request('/api/sources', json('POST', { name: 'keep', retention_days: 30 }, key));
+    expect(tooLong.status).toBe(400);
+    for (let i = 0; i < 10; i++) expect((await twin.request('/api/sources', json('POST', { name: `s${i}` }, key))).status).toBe(201);
+    const eleventh = await twin.request('/api/sources', json('POST', { name: 's10' }, key));
+    expect(eleventh.status).toBe(403);
+    expect(((await eleventh.json()) as { message: string }).message).toContain('at most 10 sources');
   });
 });
 

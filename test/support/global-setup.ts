@@ -4,6 +4,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { onPath, startFirestoreEmulator } from './firestore-emulator.ts';
+import { buildWeb } from '../../scripts/build-web.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,8 +38,15 @@ async function setupFirestore(project: TestProject): Promise<Teardown | undefine
   return emulator.stop;
 }
 
+/** The dashboard the `web` function serves, built once, before any test file starts a twin. */
+async function buildDashboard(): Promise<void> {
+  const { initialGzipBytes } = await buildWeb();
+  console.info(`Dashboard built: first load ${(initialGzipBytes / 1024).toFixed(1)} KB gzipped`);
+}
+
 export default async function setup(project: TestProject): Promise<Teardown> {
   noMetadataServer();
+  await buildDashboard();
   const teardowns = [await setupFirestore(project)].filter((teardown) => teardown !== undefined);
   return async () => {
     await Promise.all(teardowns.map((teardown) => teardown()));

@@ -164,6 +164,47 @@ describe('several instances on one CounterStore', () => {
   });
 });
 
+/** A store whose next totals() waits until released: a read in flight while requests go on. */
+class GatedStore extends MemoryCounterStore {
+  private gate: Promise<void> | null = null;
+  release: () => void = () => {};
+
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.release = resolve));
+  }
+
+  override async totals(keys: string[]): Promise<Map<string, number>> {
+    const gate = this.gate;
+    this.gate = null;
+    const totals = await super.totals(keys);
+    await gate;
+    return totals;
+  }
+}
+
+describe('a key first seen while a read is in flight', () => {
+  it('still reads its history before deciding', async () => {
+    const store = new GatedStore();
+    const { all, time } = clocks(0, 0);
+    const owner = account();
+    const spent = source(owner, 20);
+    const first = instance(store, all[0]!).limiter;
+    await drive({ time, limiters: [first], owner, target: spent }, START, 1000, 10);
+    await first.syncNow();
+
+    time.set(START + 3500);
+    const late = instance(store, all[1]!).limiter;
+    await late.check(owner, source(owner, 20), 1);
+    store.hold();
+    const inFlight = late.syncNow();
+    await new Promise((resolve) => setImmediate(resolve));
+    const decision = late.check(owner, spent, 100);
+    store.release();
+    await inFlight;
+    expect((await decision).admitted).toBe(false);
+  });
+});
+
 describe('RateLimiter against a misbehaving world', () => {
   it('does not admit more when the clock goes back', async () => {
     const store = new MemoryCounterStore();

@@ -10,14 +10,17 @@
  */
 import { BigQuery, type Table } from '@google-cloud/bigquery';
 import { BASE_COLUMNS, type LogEvent, type SourceSchema } from '../../events/model.ts';
-import { TransientError } from '../../errors.ts';
-import type { ChartPoint, Clock, EventStore, InsertOutcome, ListEventsOptions, SourceRef } from '../../ports.ts';
+import { KindlingError, TransientError } from '../../errors.ts';
+import type {
+  ChartPoint, Clock, EventStore, InsertOutcome, ListEventsOptions, SourceRef, SqlLimits, SqlQuery, SqlResult,
+} from '../../ports.ts';
 import { chartSql, type BoundQuery } from '../../lql/index.ts';
 import { eventTableName } from '../names.ts';
 import { fromRestRow, listingQuery, type RestRow } from './bigquery-listing.ts';
 import { chunkRows, toInsertRow, type InsertRow, type UnsentRow } from './bigquery-rows.ts';
 import { mergeTableSchema, toTableFields, type TableField } from './bigquery-schema.ts';
 import { staticTokenAuth } from './static-token.ts';
+import { runBigQuerySql } from './bigquery-sql.ts';
 
 export interface BigQueryEventStoreOptions {
   projectId: string;
@@ -128,6 +131,22 @@ export class BigQueryEventStore implements EventStore {
       const [ts, value] = row.f.map((cell) => cell.v);
       return { timestamp: Number(ts), value: value === null || value === undefined ? null : Number(value) };
     });
+  }
+
+  readonly dialect = 'bigquery';
+
+  /** The table itself: on BigQuery every inferred field already is a typed (nested) column. */
+  relationSql(source: SourceRef, _schema: SourceSchema): string {
+    return `SELECT * FROM ${this.qualified(source)}`;
+  }
+
+  async runQuery(query: SqlQuery, limits: SqlLimits): Promise<SqlResult> {
+    const { projectId, dataset, location } = this.options;
+    try {
+      return await runBigQuerySql(this.client(), { projectId, dataset, location }, query, limits);
+    } catch (error) {
+      throw error instanceof KindlingError ? error : transient(error);
+    }
   }
 
   private qualified(source: SourceRef): string {

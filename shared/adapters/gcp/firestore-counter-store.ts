@@ -5,7 +5,7 @@
  * (Firestore sustains ~1 write/s per document); a total is an aggregation query summing a key's
  * shards, which costs one read per 1,000 shards rather than one per shard.
  */
-import { AggregateField, FieldValue } from '@google-cloud/firestore';
+import { AggregateField, FieldValue, Timestamp } from '@google-cloud/firestore';
 import type { CounterDelta, CounterStore } from '../../ports.ts';
 import { mergeDeltas } from '../counter-deltas.ts';
 import { batches, encodeDocId, type FirestoreDatabase } from './firestore.ts';
@@ -24,8 +24,10 @@ export class FirestoreCounterStore implements CounterStore {
     await Promise.all(
       groups.map((group) => {
         const batch = this.database.firestore.batch();
-        for (const [key, amount] of group) {
-          batch.set(this.shards(key).doc(shardId), { n: FieldValue.increment(amount) }, { merge: true });
+        for (const [key, { amount, expiresAt }] of group) {
+          // expire_at feeds a Firestore TTL policy on the shards collection group.
+          const expiry = expiresAt === undefined ? {} : { expire_at: Timestamp.fromMillis(expiresAt) };
+          batch.set(this.shards(key).doc(shardId), { n: FieldValue.increment(amount), ...expiry }, { merge: true });
         }
         return batch.commit();
       }),

@@ -5,6 +5,9 @@
  *   accounts/{accountId}/source_names/{encoded name}      claims a name for one source id
  *   accounts/{accountId}/sources/{sourceId}/rejected/{id} a rejected event
  *   accounts/{accountId}/usage_reports/{period}           a usage report (firestore-usage-reports.ts)
+ *   accounts/{accountId}/endpoints/{id}, endpoint_names/… endpoints (firestore-endpoints.ts)
+ *   accounts/{accountId}/rules/{ruleId}                   a source rule (firestore-rules.ts)
+ *   firebase_users/{uid}                                  a dashboard user's account (firestore-firebase-users.ts)
  *   api_keys/{hash}                                       a key, found by hash in one read
  * Firestore has no unique constraints, so a source's name is claimed by a document created in
  * the same transaction as the source; concurrent creators of one name cannot both commit.
@@ -39,6 +42,11 @@ import {
   type FirestoreDatabase,
 } from './firestore.ts';
 import { FirestoreUsageReports } from './firestore-usage-reports.ts';
+import { FirestoreEndpoints } from './firestore-endpoints.ts';
+import { FirestoreRules } from './firestore-rules.ts';
+import { FirestoreFirebaseUsers } from './firestore-firebase-users.ts';
+import type { Endpoint, EndpointPatch } from '../../endpoints/model.ts';
+import type { SourceRule } from '../../rules/model.ts';
 
 export const REJECTED_RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -48,9 +56,15 @@ const readKey = (value: unknown) => parseStored(ApiKeyRecord, value, 'API key');
 
 export class FirestoreMetaStore implements MetaStore {
   private readonly usageReports: FirestoreUsageReports;
+  private readonly endpoints: FirestoreEndpoints;
+  private readonly rules: FirestoreRules;
+  private readonly firebaseUsers: FirestoreFirebaseUsers;
 
   constructor(private readonly database: FirestoreDatabase) {
     this.usageReports = new FirestoreUsageReports(database);
+    this.endpoints = new FirestoreEndpoints(database);
+    this.rules = new FirestoreRules(database);
+    this.firebaseUsers = new FirestoreFirebaseUsers(database);
   }
 
   private get db() {
@@ -245,6 +259,50 @@ export class FirestoreMetaStore implements MetaStore {
 
   markUsageReportDelivered(accountId: string, period: string, deliveredAt: string): Promise<boolean> {
     return this.usageReports.markDelivered(accountId, period, deliveredAt);
+  }
+
+  createEndpoint(endpoint: Endpoint): Promise<void> {
+    return this.endpoints.create(endpoint);
+  }
+
+  getEndpoint(accountId: string, id: string): Promise<Endpoint | null> {
+    return this.endpoints.get(accountId, id);
+  }
+
+  findEndpointByName(accountId: string, name: string): Promise<Endpoint | null> {
+    return this.endpoints.findByName(accountId, name);
+  }
+
+  listEndpoints(accountId: string): Promise<Endpoint[]> {
+    return this.endpoints.list(accountId);
+  }
+
+  updateEndpoint(accountId: string, id: string, patch: EndpointPatch): Promise<Endpoint | null> {
+    return this.endpoints.update(accountId, id, patch);
+  }
+
+  deleteEndpoint(accountId: string, id: string): Promise<boolean> {
+    return this.endpoints.delete(accountId, id);
+  }
+
+  createRule(rule: SourceRule): Promise<void> {
+    return this.rules.create(rule);
+  }
+
+  listRules(accountId: string): Promise<SourceRule[]> {
+    return this.rules.list(accountId);
+  }
+
+  deleteRule(accountId: string, id: string): Promise<boolean> {
+    return this.rules.delete(accountId, id);
+  }
+
+  linkFirebaseUser(uid: string, accountId: string): Promise<void> {
+    return this.firebaseUsers.link(uid, accountId);
+  }
+
+  findAccountByFirebaseUid(uid: string): Promise<Account | null> {
+    return this.firebaseUsers.findAccount(uid);
   }
 
   /** The client belongs to the composition root, which closes it after every store. */

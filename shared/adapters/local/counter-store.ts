@@ -2,27 +2,38 @@
  * The local twin's CounterStore: one row per (counter key, writer shard) in DuckDB, added to
  * with an upsert increment and summed over shards on read. There is one process locally, so
  * shards matter little here; they are kept so that the twin behaves like the Firestore store.
+ * Expired counters (rate-limit windows) are swept about once a minute, as Firestore's TTL
+ * policy deletes them there.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import { listValue, LIST, VARCHAR } from '@duckdb/node-api';
-import type { CounterDelta, CounterStore } from '../../ports.ts';
+import type { Clock, CounterDelta, CounterStore } from '../../ports.ts';
 import { mergeDeltas } from '../counter-deltas.ts';
 import type { LocalDatabase } from './database.ts';
 
 /** Rows per INSERT statement, keeping the bound parameter count modest. */
 const ROWS_PER_STATEMENT = 500;
+const SWEEP_EVERY_MS = 60_000;
 
 export class LocalCounterStore implements CounterStore {
-  private constructor(private readonly db: LocalDatabase) {}
+  private lastSweep: number;
 
-  static async create(db: LocalDatabase): Promise<LocalCounterStore> {
-    await db.write((connection) =>
-      connection.run(
+  private constructor(
+    private readonly db: LocalDatabase,
+    private readonly clock: Clock,
+  ) {
+    this.lastSweep = clock.now();
+  }
+
+  static async create(db: LocalDatabase, clock: Clock = { now: () => Date.now() }): Promise<LocalCounterStore> {
+    await db.write(async (connection) => {
+      await connection.run(
         `CREATE TABLE IF NOT EXISTS counters (
            key VARCHAR NOT NULL, shard VARCHAR NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (key, shard))`,
-      ),
-    );
-    return new LocalCounterStore(db);
+      );
+      await connection.run('ALTER TABLE counters ADD COLUMN IF NOT EXISTS expires_at TIMESTAMP');
+    });
+    return new LocalCounterStore(db, clock);
   }
 
   async add(shard: string, deltas: CounterDelta[]): Promise<void> {
@@ -32,13 +43,24 @@ export class LocalCounterStore implements CounterStore {
     await this.db.transaction(async (connection) => {
       for (let start = 0; start < merged.length; start += ROWS_PER_STATEMENT) {
         const chunk = merged.slice(start, start + ROWS_PER_STATEMENT);
-        const params: DuckDBValue[] = chunk.flatMap(([key, amount]) => [key, shard, BigInt(amount)]);
-        const values = chunk.map(() => '(?, ?, ?)').join(', ');
+        const params: DuckDBValue[] = chunk.flatMap(([key, { amount, expiresAt }]) => [
+          key,
+          shard,
+          BigInt(amount),
+          expiresAt === undefined ? null : BigInt(Math.round(expiresAt * 1000)),
+        ]);
+        const values = chunk.map(() => '(?, ?, ?, make_timestamp(?::BIGINT))').join(', ');
         await connection.run(
-          `INSERT INTO counters (key, shard, n) VALUES ${values}
-           ON CONFLICT (key, shard) DO UPDATE SET n = n + excluded.n`,
+          `INSERT INTO counters (key, shard, n, expires_at) VALUES ${values}
+           ON CONFLICT (key, shard) DO UPDATE SET n = n + excluded.n,
+             expires_at = greatest(counters.expires_at, excluded.expires_at)`,
           params,
         );
+      }
+      const now = this.clock.now();
+      if (now - this.lastSweep >= SWEEP_EVERY_MS) {
+        this.lastSweep = now;
+        await connection.run('DELETE FROM counters WHERE expires_at < make_timestamp(?::BIGINT)', [BigInt(now * 1000)]);
       }
     });
   }

@@ -23,6 +23,11 @@ import {
 } from '../meta-records.ts';
 import type { LocalDatabase } from './database.ts';
 import { LocalUsageReports, USAGE_REPORT_TABLE } from './usage-reports.ts';
+import { ENDPOINT_TABLE, LocalEndpoints } from './endpoints.ts';
+import { LocalRules, RULE_TABLE } from './rules.ts';
+import { FIREBASE_USER_TABLE, LocalFirebaseUsers } from './firebase-users.ts';
+import type { Endpoint, EndpointPatch } from '../../endpoints/model.ts';
+import type { SourceRule } from '../../rules/model.ts';
 
 /** Rejected events kept per source; older ones are dropped as new ones arrive. */
 export const REJECTED_KEPT_PER_SOURCE = 1000;
@@ -43,6 +48,9 @@ const TABLES = [
      source_id VARCHAR NOT NULL, reason VARCHAR NOT NULL, event VARCHAR NOT NULL,
      rejected_at VARCHAR NOT NULL)`,
   USAGE_REPORT_TABLE,
+  ENDPOINT_TABLE,
+  RULE_TABLE,
+  FIREBASE_USER_TABLE,
 ];
 
 const SOURCE_COLUMNS = 'id, account_id, name, rate_limit_per_second, retention_days, schema, created_at';
@@ -56,9 +64,15 @@ async function rows(connection: DuckDBConnection, sql: string, params: Params = 
 
 export class LocalMetaStore implements MetaStore {
   private readonly usageReports: LocalUsageReports;
+  private readonly endpoints: LocalEndpoints;
+  private readonly rules: LocalRules;
+  private readonly firebaseUsers: LocalFirebaseUsers;
 
   private constructor(private readonly db: LocalDatabase) {
     this.usageReports = new LocalUsageReports(db);
+    this.endpoints = new LocalEndpoints(db);
+    this.rules = new LocalRules(db);
+    this.firebaseUsers = new LocalFirebaseUsers(db);
   }
 
   static async create(db: LocalDatabase): Promise<LocalMetaStore> {
@@ -278,6 +292,50 @@ export class LocalMetaStore implements MetaStore {
 
   markUsageReportDelivered(accountId: string, period: string, deliveredAt: string): Promise<boolean> {
     return this.usageReports.markDelivered(accountId, period, deliveredAt);
+  }
+
+  createEndpoint(endpoint: Endpoint): Promise<void> {
+    return this.endpoints.create(endpoint);
+  }
+
+  getEndpoint(accountId: string, id: string): Promise<Endpoint | null> {
+    return this.endpoints.get(accountId, id);
+  }
+
+  findEndpointByName(accountId: string, name: string): Promise<Endpoint | null> {
+    return this.endpoints.findByName(accountId, name);
+  }
+
+  listEndpoints(accountId: string): Promise<Endpoint[]> {
+    return this.endpoints.list(accountId);
+  }
+
+  updateEndpoint(accountId: string, id: string, patch: EndpointPatch): Promise<Endpoint | null> {
+    return this.endpoints.update(accountId, id, patch);
+  }
+
+  deleteEndpoint(accountId: string, id: string): Promise<boolean> {
+    return this.endpoints.delete(accountId, id);
+  }
+
+  createRule(rule: SourceRule): Promise<void> {
+    return this.rules.create(rule);
+  }
+
+  listRules(accountId: string): Promise<SourceRule[]> {
+    return this.rules.list(accountId);
+  }
+
+  deleteRule(accountId: string, id: string): Promise<boolean> {
+    return this.rules.delete(accountId, id);
+  }
+
+  linkFirebaseUser(uid: string, accountId: string): Promise<void> {
+    return this.firebaseUsers.link(uid, accountId);
+  }
+
+  findAccountByFirebaseUid(uid: string): Promise<Account | null> {
+    return this.firebaseUsers.findAccount(uid);
   }
 
   /** The database belongs to the composition root, which closes it after every store. */

@@ -49,6 +49,8 @@ export interface RecordedQuery {
 export interface QueryAnswer {
   fields: FieldSchema[];
   rows: Record<string, unknown>[];
+  /** What the query would process; over the request's maximumBytesBilled, BigQuery refuses it. */
+  bytesProcessed?: number;
 }
 
 const BASE = '/bigquery/v2/projects/([^/]+)';
@@ -236,9 +238,16 @@ export class BigQueryFake extends HttpFake {
     const recorded: RecordedQuery = { query, params: bound, body };
     this.queries.push(recorded);
     if (!this.queryAnswer) return apiError(400, 'The fake cannot run SQL: the test must configure answerQueries().');
-    const { fields, rows } = this.queryAnswer(recorded);
+    const { fields, rows, bytesProcessed = 0 } = this.queryAnswer(recorded);
+    const cap = body.maximumBytesBilled === undefined ? Infinity : Number(body.maximumBytesBilled);
+    if (bytesProcessed > cap) {
+      const message = `Query exceeded limit for bytes billed: ${cap}. ${bytesProcessed} or higher required.`;
+      return apiError(400, message, 'bytesBilledLimitExceeded');
+    }
+    // BigQuery answers the first `maxResults` rows, with the total and a token for the next page.
+    const pageSize = body.maxResults === undefined ? rows.length : Number(body.maxResults);
     const int64 = (body.formatOptions as { useInt64Timestamp?: boolean } | undefined)?.useInt64Timestamp === true;
-    const encoded = rows.map((json) => {
+    const encoded = rows.slice(0, pageSize).map((json) => {
       const typed = typeRow(fields, json);
       if ('error' in typed) throw new Error(`A configured answer row does not fit its fields: ${typed.error.message}`);
       return restRow(fields, typed.values, int64);
@@ -250,8 +259,9 @@ export class BigQueryFake extends HttpFake {
         jobComplete: true,
         jobReference: { projectId: this.projectId, jobId: `job_${this.queries.length}`, location: body.location ?? 'US' },
         schema: { fields },
-        totalRows: String(encoded.length),
-        totalBytesProcessed: '0',
+        totalRows: String(rows.length),
+        totalBytesProcessed: String(bytesProcessed),
+        ...(rows.length > pageSize ? { pageToken: `page_${pageSize}` } : {}),
         cacheHit: false,
         ...(encoded.length > 0 ? { rows: encoded } : {}),
       },
