@@ -75,9 +75,9 @@ export function UsagePage() {
                 <thead>
                   <tr>
                     <th scope="col">Day</th>
-                    <th scope="col">Events</th>
-                    <th scope="col">Ingested</th>
-                    <th scope="col">Queried</th>
+                    <th scope="col" class="number">Events</th>
+                    <th scope="col" class="number">Ingested</th>
+                    <th scope="col" class="number">Queried</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -109,9 +109,9 @@ export function UsagePage() {
               <thead role="rowgroup">
                 <tr role="row">
                   <th scope="col" role="columnheader">Day</th>
-                  <th scope="col" role="columnheader">Events</th>
-                  <th scope="col" role="columnheader">Ingested</th>
-                  <th scope="col" role="columnheader">Amount</th>
+                  <th scope="col" role="columnheader" class="number">Events</th>
+                  <th scope="col" role="columnheader" class="number">Ingested</th>
+                  <th scope="col" role="columnheader" class="number">Amount</th>
                   <th scope="col" role="columnheader">Status</th>
                 </tr>
               </thead>
