@@ -4,7 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseYamlSubset, type Yaml } from './yaml-subset.ts';
+import { parse } from 'yaml';
+
+/** A YAML value as cloudbuild.yaml uses them: scalars are read as strings, as Cloud Build does. */
+export type Yaml = string | Yaml[] | { [key: string]: Yaml };
+
+/** Parses with every scalar kept as its text (`'250'` and `250` alike), as Cloud Build reads it. */
+function parseYaml(source: string): Yaml {
+  return parse(source, { schema: 'failsafe', strict: true, uniqueKeys: true }) as Yaml;
+}
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -41,7 +49,7 @@ function record(value: Yaml | undefined, what: string): Record<string, Yaml> {
 }
 
 export function loadCloudBuild(file = path.join(ROOT, 'cloudbuild.yaml')): CloudBuild {
-  const doc = record(parseYamlSubset(readFileSync(file, 'utf8')), 'The document');
+  const doc = record(parseYaml(readFileSync(file, 'utf8')), 'The document');
   const substitutions = record(doc.substitutions, 'substitutions') as Record<string, string>;
   const steps = (doc.steps as Yaml[]).map((raw, index): BuildStep => {
     const step = record(raw, `Step ${index}`);
