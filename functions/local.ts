@@ -29,6 +29,8 @@ function localDelivery(ctx: AppContext) {
   };
 }
 
+const DRAIN_LIMIT_MS = 30_000;
+
 /** Stops accepting, lets in-flight requests finish (up to 10 s), then cuts what is left. */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
@@ -65,6 +67,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`[kindling] ${signal}: draining`);
+    // Whatever was acknowledged is already in the outbox: a drain that hangs may be cut short.
+    setTimeout(() => {
+      console.error(`[kindling] drain did not finish in ${DRAIN_LIMIT_MS / 1000} s; exiting`);
+      process.exit(1);
+    }, DRAIN_LIMIT_MS).unref();
     closeServer(server as Server)
       .then(() => reports.stop())
       .then(() => ctx.close())
