@@ -70,18 +70,8 @@ export async function acceptEvents(
     throw rateLimited(decision, source);
   }
   const outcome = await ctx.ingestor.ingest(source, raws);
-  ctx.meter.recordIngest(account.id, outcome.accepted, acceptedBytes(raws, outcome));
+  ctx.meter.recordIngest(account.id, outcome.accepted, outcome.acceptedBytes);
   return outcome;
-}
-
-/** UTF-8 JSON size of the accepted events, as the client sent them. */
-function acceptedBytes(raws: JsonValue[], outcome: IngestOutcome): number {
-  const rejected = new Set(outcome.rejected.map((rejection) => rejection.index));
-  let bytes = 0;
-  raws.forEach((raw, index) => {
-    if (!rejected.has(index)) bytes += Buffer.byteLength(JSON.stringify(raw), 'utf8');
-  });
-  return bytes;
 }
 
 /** 200 `{"message":"Logged!"}`, or 406 with the reasons when some events were rejected. */

@@ -4,7 +4,6 @@
  * pending event becomes tasks in one TaskQueue.enqueue call, and each waiting request is
  * answered only when that call has made its events durable.
  */
-import type { LogEvent } from '../events/model.ts';
 import type { Source } from '../accounts/model.ts';
 import type { Ids, TaskQueue } from '../ports.ts';
 import { encodeTasks } from './task-codec.ts';
@@ -17,7 +16,8 @@ export interface GroupCommitOptions {
 
 interface PendingGroup {
   source: Source;
-  events: LogEvent[];
+  /** Each event as JSON text, serialised once by the pipeline. */
+  events: string[];
 }
 
 interface Waiter {
@@ -41,8 +41,8 @@ export class GroupCommit {
     private readonly options: GroupCommitOptions,
   ) {}
 
-  /** Resolves once `events` are durably queued; rejects if their enqueue failed. */
-  submit(source: Source, events: LogEvent[]): Promise<void> {
+  /** Resolves once `events` (JSON texts) are durably queued; rejects if their enqueue failed. */
+  submit(source: Source, events: string[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
     const key = `${source.id}/${this.schemaKey(source)}`;
     const group = this.groups.get(key);

@@ -20,6 +20,8 @@ export interface Rejection {
 
 export interface IngestOutcome {
   accepted: number;
+  /** UTF-8 bytes of the accepted events as stored (normalised JSON), for usage metering. */
+  acceptedBytes: number;
   rejected: Rejection[];
 }
 
@@ -37,6 +39,7 @@ export interface IngestDeps {
 interface Extending {
   index: number;
   event: LogEvent;
+  json: string;
   inferred: SourceSchema;
 }
 
@@ -47,6 +50,8 @@ export class Ingestor {
     const { clock, ids, maxTaskBytes } = this.deps;
     const context = { now: clock.now(), newId: () => ids.uuid() };
     const accepted: LogEvent[] = [];
+    /** Each accepted event's JSON, serialised once here for the size check, the task and metering. */
+    const acceptedJson: string[] = [];
     const extending: Extending[] = [];
     const rejected: Rejection[] = [];
 
@@ -57,23 +62,28 @@ export class Ingestor {
         continue;
       }
       const { event } = normalised;
-      if (!fitsInTask(event, maxTaskBytes)) {
+      const json = JSON.stringify(event);
+      if (!fitsInTask(json, maxTaskBytes)) {
         rejected.push({ index, reason: `Event is too large: it must compress to under ${maxTaskBytes} bytes.` });
         continue;
       }
       const check = checkEvent(source.schema, event.body);
-      if (check.status === 'fits') accepted.push(event);
-      else if (check.status === 'extends') extending.push({ index, event, inferred: check.inferred });
+      if (check.status === 'fits') {
+        accepted.push(event);
+        acceptedJson.push(json);
+      } else if (check.status === 'extends') extending.push({ index, event, json, inferred: check.inferred });
       else rejected.push({ index, reason: check.reason });
     }
 
     let target = source;
     if (extending.length > 0) {
       target = await this.growSchema(source, extending);
-      for (const { index, event } of extending) {
+      for (const { index, event, json } of extending) {
         const check = checkEvent(target.schema, event.body);
-        if (check.status === 'fits') accepted.push(event);
-        else rejected.push({ index, reason: check.status === 'conflict' ? check.reason : typeErrorMessage('body') });
+        if (check.status === 'fits') {
+          accepted.push(event);
+          acceptedJson.push(json);
+        } else rejected.push({ index, reason: check.status === 'conflict' ? check.reason : typeErrorMessage('body') });
       }
     }
 
@@ -81,10 +91,11 @@ export class Ingestor {
     const copies = this.deps.rules ? await this.deps.rules.copies(target, accepted) : [];
     // One group commit for the events and their copies: a 200 means both are durable.
     await Promise.all([
-      this.deps.commit.submit(target, accepted),
-      ...copies.map((copy) => this.deps.commit.submit(copy.sink, copy.events)),
+      this.deps.commit.submit(target, acceptedJson),
+      ...copies.map((copy) => this.deps.commit.submit(copy.sink, copy.events.map((event) => JSON.stringify(event)))),
     ]);
-    return { accepted: accepted.length, rejected: rejected.sort((a, b) => a.index - b.index) };
+    const acceptedBytes = acceptedJson.reduce((bytes, json) => bytes + Buffer.byteLength(json, 'utf8'), 0);
+    return { accepted: accepted.length, acceptedBytes, rejected: rejected.sort((a, b) => a.index - b.index) };
   }
 
   /** Adds the new fields to the stored schema (atomically) and returns the source with it. */

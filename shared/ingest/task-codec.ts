@@ -55,16 +55,16 @@ export interface BatchHeader {
 }
 
 /**
- * Packs events into as few tasks as fit `maxBytes` each (compressed). Each task is named by a
- * fresh batch id, so re-enqueueing the same task is idempotent.
+ * Packs events (each already serialised as JSON, once, by the pipeline) into as few tasks as fit
+ * `maxBytes` each (compressed). Each task is named by a fresh batch id, so re-enqueueing the
+ * same task is idempotent.
  */
 export async function encodeTasks(
   header: BatchHeader,
-  events: LogEvent[],
+  serialised: string[],
   maxBytes: number,
   newBatchId: () => string,
 ): Promise<QueuedTask[]> {
-  const serialised = events.map((event) => JSON.stringify(event));
   const tasks: QueuedTask[] = [];
   // Log lines compress about 4-10x; start optimistic and halve a chunk that does not fit.
   const rawBudget = maxBytes * 4;
@@ -116,14 +116,14 @@ function envelope(header: BatchHeader, batchId: string, events: string[]): strin
 }
 
 /**
- * Whether one event, on its own, fits in a task. Cheap for ordinary events: only one whose
- * JSON is near the limit is compressed to find out.
+ * Whether one event (its JSON), on its own, fits in a task. Cheap for ordinary events: only one
+ * whose JSON is near the limit is measured in UTF-8 and compressed to find out.
  */
-export function fitsInTask(event: LogEvent, maxBytes: number): boolean {
-  const json = JSON.stringify(event);
-  if (json.length < maxBytes * ENVELOPE_ALLOWANCE) return true;
-  const compressed = gzipSync(json, { level: constants.Z_BEST_SPEED });
-  return compressed.length < maxBytes * ENVELOPE_ALLOWANCE;
+export function fitsInTask(json: string, maxBytes: number): boolean {
+  const room = maxBytes * ENVELOPE_ALLOWANCE;
+  // A UTF-16 unit is at most 3 bytes of UTF-8.
+  if (json.length * 3 < room || Buffer.byteLength(json, 'utf8') < room) return true;
+  return gzipSync(json, { level: constants.Z_BEST_SPEED }).length < room;
 }
 
 /** Parses a task body; throws a ZodError or a zlib/JSON error when it is not a SinkBatch. */

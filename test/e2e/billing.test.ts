@@ -161,13 +161,19 @@ describe('POST /billing/report', () => {
     const customer = await newAccount('metered');
     const source = await createSource(twin, 'billed', customer.key);
     const batch = Array.from({ length: 100 }, (_, i) => ({ message: `billed ${i}`, metadata: { n: i } }));
-    const bytes = batch.reduce((sum, event) => sum + Buffer.byteLength(JSON.stringify(event)), 0);
     for (let i = 0; i < 3; i++) expect((await ingest(twin, source, { batch }, { key: customer.key })).status).toBe(200);
     await usageToday(customer.key, 300);
+    // Bytes are metered as stored: each event's normalised JSON, id and timestamp included.
+    const stored = await readAll(twin, source, customer.key);
+    expect(stored).toHaveLength(300);
+    const bytes = stored.reduce((sum, { id, timestamp, event_message, ...body }) => {
+      const micros = Date.parse(timestamp) * 1000 + Number(timestamp.slice(23, 26));
+      return sum + Buffer.byteLength(JSON.stringify({ id, timestamp: micros, event_message, body }));
+    }, 0);
 
     const first = (await runReport(today)).find((report) => report.account === customer.id);
     // metered: nothing included, 0.50 USD per million events.
-    expect(first).toEqual({ account: customer.id, period: today, events: 300, bytes: 3 * bytes, query_bytes: 0, amount: 0.00015, final: false });
+    expect(first).toEqual({ account: customer.id, period: today, events: 300, bytes, query_bytes: 0, amount: 0.00015, final: false });
     expect((await runReport(today)).find((report) => report.account === customer.id)).toEqual(first);
 
     expect((await ingest(twin, source, { batch }, { key: customer.key })).status).toBe(200);
@@ -179,7 +185,7 @@ describe('POST /billing/report', () => {
     expect(summary).toMatchObject({
       plan: 'metered',
       period: { from: `${today.slice(0, 8)}01` },
-      usage: { events: 400, bytes: 4 * bytes, query_bytes: 0 },
+      usage: { events: 400, bytes: (bytes / 3) * 4, query_bytes: 0 },
       included_events: 0,
       price_per_million_events: 0.5,
       estimated_charge: 0.0002,
