@@ -177,38 +177,52 @@ export interface MetaStore {
   /** Newest first. */
   listRejected(accountId: string, sourceId: string, limit: number): Promise<RejectedEvent[]>;
 
+  /** The account-scoped records that grew around the core ones, each with its own store. */
+  readonly usageReports: UsageReportStore;
+  readonly endpoints: EndpointStore;
+  readonly rules: RuleStore;
+  readonly firebaseUsers: FirebaseUserStore;
+
+  close(): Promise<void>;
+}
+
+export interface UsageReportStore {
   /**
    * Stores a usage report, unless a final report of that account and period is stored already:
    * final reports are never overwritten. Returns the report stored afterwards (the existing
    * final one, or this one).
    */
-  putUsageReport(report: UsageReport): Promise<UsageReport>;
+  put(report: UsageReport): Promise<UsageReport>;
   /** The account's reports in the range, oldest period first. */
-  listUsageReports(accountId: string, range?: PeriodRange): Promise<UsageReport[]>;
+  list(accountId: string, range?: PeriodRange): Promise<UsageReport[]>;
   /** Records when a report reached the billing webhook; false when no such report is stored. */
-  markUsageReportDelivered(accountId: string, period: string, deliveredAt: string): Promise<boolean>;
+  markDelivered(accountId: string, period: string, deliveredAt: string): Promise<boolean>;
+}
 
+export interface EndpointStore {
   /** Throws KindlingError 409 when the account already has an endpoint of that name. */
-  createEndpoint(endpoint: Endpoint): Promise<void>;
-  getEndpoint(accountId: string, id: string): Promise<Endpoint | null>;
-  findEndpointByName(accountId: string, name: string): Promise<Endpoint | null>;
+  create(endpoint: Endpoint): Promise<void>;
+  get(accountId: string, id: string): Promise<Endpoint | null>;
+  findByName(accountId: string, name: string): Promise<Endpoint | null>;
   /** Ordered by name. */
-  listEndpoints(accountId: string): Promise<Endpoint[]>;
+  list(accountId: string): Promise<Endpoint[]>;
   /** Null when missing; throws 409 when renaming onto another endpoint's name. */
-  updateEndpoint(accountId: string, id: string, patch: EndpointPatch): Promise<Endpoint | null>;
-  deleteEndpoint(accountId: string, id: string): Promise<boolean>;
+  update(accountId: string, id: string, patch: EndpointPatch): Promise<Endpoint | null>;
+  delete(accountId: string, id: string): Promise<boolean>;
+}
 
-  createRule(rule: SourceRule): Promise<void>;
+export interface RuleStore {
+  create(rule: SourceRule): Promise<void>;
   /** The account's rules, oldest first. */
-  listRules(accountId: string): Promise<SourceRule[]>;
-  deleteRule(accountId: string, id: string): Promise<boolean>;
+  list(accountId: string): Promise<SourceRule[]>;
+  delete(accountId: string, id: string): Promise<boolean>;
+}
 
+export interface FirebaseUserStore {
   /** Links a Firebase Auth user to an account; a user already linked moves to this account. */
-  linkFirebaseUser(uid: string, accountId: string): Promise<void>;
+  link(uid: string, accountId: string): Promise<void>;
   /** The account a Firebase Auth user is linked to; null when unlinked or the account is gone. */
-  findAccountByFirebaseUid(uid: string): Promise<Account | null>;
-
-  close(): Promise<void>;
+  findAccount(uid: string): Promise<Account | null>;
 }
 
 export interface CounterDelta {

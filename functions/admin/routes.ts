@@ -48,7 +48,7 @@ export function adminRoutes(app: KindlingApp, ctx: AppContext): void {
   app.put('/admin/accounts/:id/firebase-users/:uid', operatorOnly(ctx), async (c) => {
     const accountId = c.req.param('id');
     if (!(await ctx.meta.getAccount(accountId))) throw notFound('Account');
-    await ctx.meta.linkFirebaseUser(c.req.param('uid'), accountId);
+    await ctx.meta.firebaseUsers.link(c.req.param('uid'), accountId);
     ctx.keys.forget();
     return c.body(null, 204);
   });

@@ -89,7 +89,7 @@ export class KeyResolver {
   }
 
   private async signedIn(uid: string): Promise<Principal> {
-    const account = await this.users.get(uid, () => this.meta.findAccountByFirebaseUid(uid));
+    const account = await this.users.get(uid, () => this.meta.firebaseUsers.findAccount(uid));
     if (!account) throw forbidden('You are signed in, but no Kindling account is linked to your user.');
     return { account, key: { id: `firebase:${uid}`, scopes: [...SCOPES], source_id: null } };
   }

@@ -59,7 +59,7 @@ export class Billing {
   }
 
   listReports(accountId: string, range?: PeriodRange): Promise<UsageReport[]> {
-    return this.deps.meta.listUsageReports(accountId, range);
+    return this.deps.meta.usageReports.list(accountId, range);
   }
 
   /** The calendar month so far: usage, what the plan includes and the charge to date. */
@@ -103,7 +103,7 @@ export class Billing {
 
   private async report(account: Account, period: string): Promise<UsageReport> {
     const { meta, meter, clock } = this.deps;
-    const month = await meta.listUsageReports(account.id, { from: monthStart(period), to: period });
+    const month = await meta.usageReports.list(account.id, { from: monthStart(period), to: period });
     const stored = month.find((report) => report.period === period);
     if (stored?.final) return stored;
     // Earlier days count with what their final report billed; the others as metered.
@@ -115,7 +115,7 @@ export class Billing {
     ]);
     const eventsBefore = sum([...billed.values()]) + sum(earlier.map((day) => day.events));
     const report = buildReport({ account, plan: planOf(account.plan), usage: usage[0]!, eventsBefore, now: clock.now() });
-    return meta.putUsageReport(report);
+    return meta.usageReports.put(report);
   }
 
   /** Sends each final report not yet delivered; one that fails waits for the next run. */
@@ -126,7 +126,7 @@ export class Billing {
         due.slice(i, i + PARALLEL_ACCOUNTS).map(async (report) => {
           if (!(await delivery.deliver(report))) return;
           const at = new Date(this.deps.clock.now()).toISOString();
-          await this.deps.meta.markUsageReportDelivered(report.account_id, report.period, at);
+          await this.deps.meta.usageReports.markDelivered(report.account_id, report.period, at);
         }),
       );
     }

@@ -52,18 +52,18 @@ export class EndpointService {
       updated_at: now,
     };
     await this.check(endpoint);
-    await this.deps.meta.createEndpoint(endpoint);
+    await this.deps.meta.endpoints.create(endpoint);
     return endpoint;
   }
 
   list(accountId: string): Promise<Endpoint[]> {
-    return this.deps.meta.listEndpoints(accountId);
+    return this.deps.meta.endpoints.list(accountId);
   }
 
   /** By id, or by name when no endpoint has that id; 404 when neither matches. */
   async get(accountId: string, idOrName: string): Promise<Endpoint> {
-    const byId = isUuid(idOrName) ? await this.deps.meta.getEndpoint(accountId, idOrName) : null;
-    const endpoint = byId ?? (await this.deps.meta.findEndpointByName(accountId, idOrName));
+    const byId = isUuid(idOrName) ? await this.deps.meta.endpoints.get(accountId, idOrName) : null;
+    const endpoint = byId ?? (await this.deps.meta.endpoints.findByName(accountId, idOrName));
     if (!endpoint) throw notFound('Endpoint');
     return endpoint;
   }
@@ -86,7 +86,7 @@ export class EndpointService {
     };
     await this.check(next);
     const { name, query, source_id, cache_duration_seconds, updated_at } = next;
-    const stored = await this.deps.meta.updateEndpoint(accountId, current.id, {
+    const stored = await this.deps.meta.endpoints.update(accountId, current.id, {
       name, query, language, source_id, cache_duration_seconds, updated_at,
     });
     if (!stored) throw notFound('Endpoint');
@@ -95,7 +95,7 @@ export class EndpointService {
 
   async delete(accountId: string, idOrName: string): Promise<void> {
     const endpoint = await this.get(accountId, idOrName);
-    if (!(await this.deps.meta.deleteEndpoint(accountId, endpoint.id))) throw notFound('Endpoint');
+    if (!(await this.deps.meta.endpoints.delete(accountId, endpoint.id))) throw notFound('Endpoint');
   }
 
   /**

@@ -48,17 +48,17 @@ export class RuleService {
       lql_string: input.lql_string,
       created_at: new Date(clock.now()).toISOString(),
     };
-    await meta.createRule(rule);
+    await meta.rules.create(rule);
     this.cache.delete(accountId);
     return rule;
   }
 
   list(accountId: string): Promise<SourceRule[]> {
-    return this.deps.meta.listRules(accountId);
+    return this.deps.meta.rules.list(accountId);
   }
 
   async delete(accountId: string, id: string): Promise<void> {
-    if (!(await this.deps.meta.deleteRule(accountId, id))) throw notFound('Rule');
+    if (!(await this.deps.meta.rules.delete(accountId, id))) throw notFound('Rule');
     this.cache.delete(accountId);
   }
 
@@ -119,7 +119,7 @@ export class RuleService {
     const now = this.deps.clock.now();
     const cached = this.cache.get(accountId);
     if (cached && cached.expiresAt > now) return cached.rules;
-    const rules = await this.deps.meta.listRules(accountId);
+    const rules = await this.deps.meta.rules.list(accountId);
     if (this.cache.size >= MAX_CACHED_ACCOUNTS) this.cache.clear();
     this.cache.set(accountId, { rules, expiresAt: now + CACHE_MS });
     return rules;

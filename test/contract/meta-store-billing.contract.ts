@@ -37,55 +37,55 @@ export function describeBillingContract(store: () => MetaStore): void {
   describe('usage reports', () => {
     it('round-trips a report, large counts and fractional amounts included', async () => {
       const stored = report(randomUUID(), '2026-01-05');
-      expect(await store().putUsageReport(stored)).toEqual(stored);
-      expect(await store().listUsageReports(stored.account_id)).toEqual([stored]);
+      expect(await store().usageReports.put(stored)).toEqual(stored);
+      expect(await store().usageReports.list(stored.account_id)).toEqual([stored]);
     });
 
     it('replaces a provisional report with a later computation', async () => {
       const owner = randomUUID();
-      await store().putUsageReport(report(owner, '2026-01-05', { events: 10 }));
+      await store().usageReports.put(report(owner, '2026-01-05', { events: 10 }));
       const later = report(owner, '2026-01-05', { events: 25, computed_at: '2026-01-05T12:00:00.000Z' });
-      expect(await store().putUsageReport(later)).toEqual(later);
+      expect(await store().usageReports.put(later)).toEqual(later);
       const final = report(owner, '2026-01-05', { events: 30, final: true });
-      expect(await store().putUsageReport(final)).toEqual(final);
-      expect(await store().listUsageReports(owner)).toEqual([final]);
+      expect(await store().usageReports.put(final)).toEqual(final);
+      expect(await store().usageReports.list(owner)).toEqual([final]);
     });
 
     it('never overwrites a final report, and answers with the stored one', async () => {
       const owner = randomUUID();
       const final = report(owner, '2026-01-05', { events: 30, amount: 0.000015, final: true });
-      await store().putUsageReport(final);
-      expect(await store().putUsageReport(report(owner, '2026-01-05', { events: 99, final: true }))).toEqual(final);
-      expect(await store().putUsageReport(report(owner, '2026-01-05', { events: 1 }))).toEqual(final);
-      expect(await store().listUsageReports(owner)).toEqual([final]);
+      await store().usageReports.put(final);
+      expect(await store().usageReports.put(report(owner, '2026-01-05', { events: 99, final: true }))).toEqual(final);
+      expect(await store().usageReports.put(report(owner, '2026-01-05', { events: 1 }))).toEqual(final);
+      expect(await store().usageReports.list(owner)).toEqual([final]);
     });
 
     it("lists one account's reports oldest first, within an inclusive range", async () => {
       const owner = randomUUID();
       const periods = ['2026-02-01', '2026-01-30', '2026-01-31', '2026-01-29'];
-      for (const period of periods) await store().putUsageReport(report(owner, period));
-      await store().putUsageReport(report(randomUUID(), '2026-01-31'));
+      for (const period of periods) await store().usageReports.put(report(owner, period));
+      await store().usageReports.put(report(randomUUID(), '2026-01-31'));
       const listed = (range?: { from?: string; to?: string }) =>
         store()
-          .listUsageReports(owner, range)
+          .usageReports.list(owner, range)
           .then((reports) => reports.map((r) => r.period));
       expect(await listed()).toEqual(['2026-01-29', '2026-01-30', '2026-01-31', '2026-02-01']);
       expect(await listed({ from: '2026-01-30', to: '2026-01-31' })).toEqual(['2026-01-30', '2026-01-31']);
       expect(await listed({ from: '2026-01-31' })).toEqual(['2026-01-31', '2026-02-01']);
       expect(await listed({ to: '2026-01-29' })).toEqual(['2026-01-29']);
-      expect(await store().listUsageReports(randomUUID())).toEqual([]);
+      expect(await store().usageReports.list(randomUUID())).toEqual([]);
     });
 
     it('records a delivery, and keeps it when the final report is put again', async () => {
       const owner = randomUUID();
       const final = report(owner, '2026-01-05', { final: true });
-      await store().putUsageReport(final);
-      expect(await store().markUsageReportDelivered(owner, '2026-01-05', '2026-01-06T00:10:00.000Z')).toBe(true);
+      await store().usageReports.put(final);
+      expect(await store().usageReports.markDelivered(owner, '2026-01-05', '2026-01-06T00:10:00.000Z')).toBe(true);
       const delivered = { ...final, delivered_at: '2026-01-06T00:10:00.000Z' };
-      expect(await store().putUsageReport(final)).toEqual(delivered);
-      expect(await store().listUsageReports(owner)).toEqual([delivered]);
-      expect(await store().markUsageReportDelivered(owner, '2026-01-06', '2026-01-07T00:10:00.000Z')).toBe(false);
-      expect(await store().markUsageReportDelivered(randomUUID(), '2026-01-05', '2026-01-07T00:10:00.000Z')).toBe(false);
+      expect(await store().usageReports.put(final)).toEqual(delivered);
+      expect(await store().usageReports.list(owner)).toEqual([delivered]);
+      expect(await store().usageReports.markDelivered(owner, '2026-01-06', '2026-01-07T00:10:00.000Z')).toBe(false);
+      expect(await store().usageReports.markDelivered(randomUUID(), '2026-01-05', '2026-01-07T00:10:00.000Z')).toBe(false);
     });
   });
 }

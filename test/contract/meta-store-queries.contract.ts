@@ -37,70 +37,70 @@ export function describeQueryObjectsContract(store: () => MetaStore): void {
     it('round-trips an endpoint, found by id and by name', async () => {
       const accountId = randomUUID();
       const created = endpoint(accountId, { name: 'Ünïcode / errors', language: 'lql', source_id: randomUUID(), cache_duration_seconds: 0 });
-      await store().createEndpoint(created);
-      expect(await store().getEndpoint(accountId, created.id)).toEqual(created);
-      expect(await store().findEndpointByName(accountId, 'Ünïcode / errors')).toEqual(created);
+      await store().endpoints.create(created);
+      expect(await store().endpoints.get(accountId, created.id)).toEqual(created);
+      expect(await store().endpoints.findByName(accountId, 'Ünïcode / errors')).toEqual(created);
     });
 
     it('keeps each account to its own endpoints', async () => {
       const [mine, theirs] = [randomUUID(), randomUUID()];
       const created = endpoint(mine, { name: 'shared-name' });
-      await store().createEndpoint(created);
-      await store().createEndpoint(endpoint(theirs, { name: 'shared-name' }));
-      expect(await store().getEndpoint(theirs, created.id)).toBeNull();
-      expect(await store().findEndpointByName(theirs, 'shared-name')).not.toEqual(created);
-      expect(await store().updateEndpoint(theirs, created.id, { query: 'SELECT 2' })).toBeNull();
-      expect(await store().deleteEndpoint(theirs, created.id)).toBe(false);
-      expect((await store().listEndpoints(mine)).map((e) => e.id)).toEqual([created.id]);
+      await store().endpoints.create(created);
+      await store().endpoints.create(endpoint(theirs, { name: 'shared-name' }));
+      expect(await store().endpoints.get(theirs, created.id)).toBeNull();
+      expect(await store().endpoints.findByName(theirs, 'shared-name')).not.toEqual(created);
+      expect(await store().endpoints.update(theirs, created.id, { query: 'SELECT 2' })).toBeNull();
+      expect(await store().endpoints.delete(theirs, created.id)).toBe(false);
+      expect((await store().endpoints.list(mine)).map((e) => e.id)).toEqual([created.id]);
     });
 
     it('refuses a second endpoint of the same name in one account (409)', async () => {
       const accountId = randomUUID();
-      await store().createEndpoint(endpoint(accountId, { name: 'dup' }));
-      expect((await kindlingError(store().createEndpoint(endpoint(accountId, { name: 'dup' })))).status).toBe(409);
-      expect(await store().listEndpoints(accountId)).toHaveLength(1);
+      await store().endpoints.create(endpoint(accountId, { name: 'dup' }));
+      expect((await kindlingError(store().endpoints.create(endpoint(accountId, { name: 'dup' })))).status).toBe(409);
+      expect(await store().endpoints.list(accountId)).toHaveLength(1);
     });
 
     it('lists by name', async () => {
       const accountId = randomUUID();
-      for (const name of ['b', 'c', 'a']) await store().createEndpoint(endpoint(accountId, { name }));
-      expect((await store().listEndpoints(accountId)).map((e) => e.name)).toEqual(['a', 'b', 'c']);
+      for (const name of ['b', 'c', 'a']) await store().endpoints.create(endpoint(accountId, { name }));
+      expect((await store().endpoints.list(accountId)).map((e) => e.name)).toEqual(['a', 'b', 'c']);
     });
 
     it('patches only the given fields, and a rename frees the old name', async () => {
       const accountId = randomUUID();
       const created = endpoint(accountId, { name: 'old', language: 'lql', source_id: randomUUID() });
-      await store().createEndpoint(created);
-      const patched = await store().updateEndpoint(accountId, created.id, {
+      await store().endpoints.create(created);
+      const patched = await store().endpoints.update(accountId, created.id, {
         name: 'new', language: 'sql', source_id: null, updated_at: '2026-02-01T00:00:00.000Z',
       });
       const expected = { ...created, name: 'new', language: 'sql', source_id: null, updated_at: '2026-02-01T00:00:00.000Z' };
       expect(patched).toEqual(expected);
-      expect(await store().getEndpoint(accountId, created.id)).toEqual(expected);
-      expect(await store().findEndpointByName(accountId, 'old')).toBeNull();
-      await store().createEndpoint(endpoint(accountId, { name: 'old' }));
+      expect(await store().endpoints.get(accountId, created.id)).toEqual(expected);
+      expect(await store().endpoints.findByName(accountId, 'old')).toBeNull();
+      await store().endpoints.create(endpoint(accountId, { name: 'old' }));
     });
 
     it('refuses a rename onto another endpoint\'s name (409) and keeps both', async () => {
       const accountId = randomUUID();
       const first = endpoint(accountId, { name: 'first' });
       const second = endpoint(accountId, { name: 'second' });
-      await store().createEndpoint(first);
-      await store().createEndpoint(second);
-      expect((await kindlingError(store().updateEndpoint(accountId, second.id, { name: 'first' }))).status).toBe(409);
-      expect(await store().getEndpoint(accountId, second.id)).toEqual(second);
-      expect(await store().findEndpointByName(accountId, 'first')).toEqual(first);
+      await store().endpoints.create(first);
+      await store().endpoints.create(second);
+      expect((await kindlingError(store().endpoints.update(accountId, second.id, { name: 'first' }))).status).toBe(409);
+      expect(await store().endpoints.get(accountId, second.id)).toEqual(second);
+      expect(await store().endpoints.findByName(accountId, 'first')).toEqual(first);
     });
 
     it('deletes an endpoint and frees its name', async () => {
       const accountId = randomUUID();
       const created = endpoint(accountId, { name: 'gone' });
-      await store().createEndpoint(created);
-      expect(await store().deleteEndpoint(accountId, created.id)).toBe(true);
-      expect(await store().deleteEndpoint(accountId, created.id)).toBe(false);
-      expect(await store().getEndpoint(accountId, created.id)).toBeNull();
-      expect(await store().findEndpointByName(accountId, 'gone')).toBeNull();
-      await store().createEndpoint(endpoint(accountId, { name: 'gone' }));
+      await store().endpoints.create(created);
+      expect(await store().endpoints.delete(accountId, created.id)).toBe(true);
+      expect(await store().endpoints.delete(accountId, created.id)).toBe(false);
+      expect(await store().endpoints.get(accountId, created.id)).toBeNull();
+      expect(await store().endpoints.findByName(accountId, 'gone')).toBeNull();
+      await store().endpoints.create(endpoint(accountId, { name: 'gone' }));
     });
   });
 
@@ -109,28 +109,28 @@ export function describeQueryObjectsContract(store: () => MetaStore): void {
       const accountId = randomUUID();
       const later = rule(accountId, { created_at: '2026-03-01T00:00:00.000Z' });
       const earlier = rule(accountId, { created_at: '2026-02-01T00:00:00.000Z' });
-      await store().createRule(later);
-      await store().createRule(earlier);
-      await store().createRule(rule(randomUUID()));
-      expect(await store().listRules(accountId)).toEqual([earlier, later]);
+      await store().rules.create(later);
+      await store().rules.create(earlier);
+      await store().rules.create(rule(randomUUID()));
+      expect(await store().rules.list(accountId)).toEqual([earlier, later]);
     });
 
     it('deletes a rule within its account only', async () => {
       const accountId = randomUUID();
       const created = rule(accountId);
-      await store().createRule(created);
-      expect(await store().deleteRule(randomUUID(), created.id)).toBe(false);
-      expect(await store().deleteRule(accountId, created.id)).toBe(true);
-      expect(await store().deleteRule(accountId, created.id)).toBe(false);
-      expect(await store().listRules(accountId)).toEqual([]);
+      await store().rules.create(created);
+      expect(await store().rules.delete(randomUUID(), created.id)).toBe(false);
+      expect(await store().rules.delete(accountId, created.id)).toBe(true);
+      expect(await store().rules.delete(accountId, created.id)).toBe(false);
+      expect(await store().rules.list(accountId)).toEqual([]);
     });
 
     it('refuses a second rule with the same id (409)', async () => {
       const accountId = randomUUID();
       const created = rule(accountId);
-      await store().createRule(created);
-      expect((await kindlingError(store().createRule({ ...created, lql_string: 'other' }))).status).toBe(409);
-      expect(await store().listRules(accountId)).toEqual([created]);
+      await store().rules.create(created);
+      expect((await kindlingError(store().rules.create({ ...created, lql_string: 'other' }))).status).toBe(409);
+      expect(await store().rules.list(accountId)).toEqual([created]);
     });
   });
 }

@@ -19,8 +19,7 @@
 import { Timestamp, type DocumentReference, type Transaction } from '@google-cloud/firestore';
 import type { Account, ApiKey, Source, SourcePatch } from '../../accounts/model.ts';
 import type { RejectedEvent, SourceSchema } from '../../events/model.ts';
-import type { IdPage, MetaStore, PeriodRange } from '../../ports.ts';
-import type { UsageReport } from '../../billing/model.ts';
+import type { IdPage, MetaStore } from '../../ports.ts';
 import {
   AccountRecord,
   ApiKeyRecord,
@@ -45,8 +44,6 @@ import { FirestoreUsageReports } from './firestore-usage-reports.ts';
 import { FirestoreEndpoints } from './firestore-endpoints.ts';
 import { FirestoreRules } from './firestore-rules.ts';
 import { FirestoreFirebaseUsers } from './firestore-firebase-users.ts';
-import type { Endpoint, EndpointPatch } from '../../endpoints/model.ts';
-import type { SourceRule } from '../../rules/model.ts';
 
 export const REJECTED_RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -55,10 +52,10 @@ const readSource = (value: unknown) => parseStored(StoredSource, value, 'source'
 const readKey = (value: unknown) => parseStored(ApiKeyRecord, value, 'API key');
 
 export class FirestoreMetaStore implements MetaStore {
-  private readonly usageReports: FirestoreUsageReports;
-  private readonly endpoints: FirestoreEndpoints;
-  private readonly rules: FirestoreRules;
-  private readonly firebaseUsers: FirestoreFirebaseUsers;
+  readonly usageReports: FirestoreUsageReports;
+  readonly endpoints: FirestoreEndpoints;
+  readonly rules: FirestoreRules;
+  readonly firebaseUsers: FirestoreFirebaseUsers;
 
   constructor(private readonly database: FirestoreDatabase) {
     this.usageReports = new FirestoreUsageReports(database);
@@ -247,62 +244,6 @@ export class FirestoreMetaStore implements MetaStore {
     if (limit <= 0) return [];
     const snapshot = await this.rejected(accountId, sourceId).orderBy('rejected_at', 'desc').limit(limit).get();
     return snapshot.docs.map((doc) => parseStored(StoredRejected, doc.data(), 'rejected event'));
-  }
-
-  putUsageReport(report: UsageReport): Promise<UsageReport> {
-    return this.usageReports.put(report);
-  }
-
-  listUsageReports(accountId: string, range?: PeriodRange): Promise<UsageReport[]> {
-    return this.usageReports.list(accountId, range);
-  }
-
-  markUsageReportDelivered(accountId: string, period: string, deliveredAt: string): Promise<boolean> {
-    return this.usageReports.markDelivered(accountId, period, deliveredAt);
-  }
-
-  createEndpoint(endpoint: Endpoint): Promise<void> {
-    return this.endpoints.create(endpoint);
-  }
-
-  getEndpoint(accountId: string, id: string): Promise<Endpoint | null> {
-    return this.endpoints.get(accountId, id);
-  }
-
-  findEndpointByName(accountId: string, name: string): Promise<Endpoint | null> {
-    return this.endpoints.findByName(accountId, name);
-  }
-
-  listEndpoints(accountId: string): Promise<Endpoint[]> {
-    return this.endpoints.list(accountId);
-  }
-
-  updateEndpoint(accountId: string, id: string, patch: EndpointPatch): Promise<Endpoint | null> {
-    return this.endpoints.update(accountId, id, patch);
-  }
-
-  deleteEndpoint(accountId: string, id: string): Promise<boolean> {
-    return this.endpoints.delete(accountId, id);
-  }
-
-  createRule(rule: SourceRule): Promise<void> {
-    return this.rules.create(rule);
-  }
-
-  listRules(accountId: string): Promise<SourceRule[]> {
-    return this.rules.list(accountId);
-  }
-
-  deleteRule(accountId: string, id: string): Promise<boolean> {
-    return this.rules.delete(accountId, id);
-  }
-
-  linkFirebaseUser(uid: string, accountId: string): Promise<void> {
-    return this.firebaseUsers.link(uid, accountId);
-  }
-
-  findAccountByFirebaseUid(uid: string): Promise<Account | null> {
-    return this.firebaseUsers.findAccount(uid);
   }
 
   /** The client belongs to the composition root, which closes it after every store. */

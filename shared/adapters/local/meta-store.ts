@@ -7,8 +7,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { listValue, LIST, VARCHAR } from '@duckdb/node-api';
 import type { Account, ApiKey, Source, SourcePatch } from '../../accounts/model.ts';
 import type { RejectedEvent, SourceSchema } from '../../events/model.ts';
-import type { IdPage, MetaStore, PeriodRange } from '../../ports.ts';
-import type { UsageReport } from '../../billing/model.ts';
+import type { IdPage, MetaStore } from '../../ports.ts';
 import {
   AccountRecord,
   ApiKeyRecord,
@@ -26,8 +25,6 @@ import { LocalUsageReports, USAGE_REPORT_TABLE } from './usage-reports.ts';
 import { ENDPOINT_TABLE, LocalEndpoints } from './endpoints.ts';
 import { LocalRules, RULE_TABLE } from './rules.ts';
 import { FIREBASE_USER_TABLE, LocalFirebaseUsers } from './firebase-users.ts';
-import type { Endpoint, EndpointPatch } from '../../endpoints/model.ts';
-import type { SourceRule } from '../../rules/model.ts';
 
 /** Rejected events kept per source; older ones are dropped as new ones arrive. */
 export const REJECTED_KEPT_PER_SOURCE = 1000;
@@ -63,10 +60,10 @@ async function rows(connection: DuckDBConnection, sql: string, params: Params = 
 }
 
 export class LocalMetaStore implements MetaStore {
-  private readonly usageReports: LocalUsageReports;
-  private readonly endpoints: LocalEndpoints;
-  private readonly rules: LocalRules;
-  private readonly firebaseUsers: LocalFirebaseUsers;
+  readonly usageReports: LocalUsageReports;
+  readonly endpoints: LocalEndpoints;
+  readonly rules: LocalRules;
+  readonly firebaseUsers: LocalFirebaseUsers;
 
   private constructor(private readonly db: LocalDatabase) {
     this.usageReports = new LocalUsageReports(db);
@@ -280,62 +277,6 @@ export class LocalMetaStore implements MetaStore {
       ),
     );
     return found.map((row) => parseStored(StoredRejected, row, 'rejected event'));
-  }
-
-  putUsageReport(report: UsageReport): Promise<UsageReport> {
-    return this.usageReports.put(report);
-  }
-
-  listUsageReports(accountId: string, range?: PeriodRange): Promise<UsageReport[]> {
-    return this.usageReports.list(accountId, range);
-  }
-
-  markUsageReportDelivered(accountId: string, period: string, deliveredAt: string): Promise<boolean> {
-    return this.usageReports.markDelivered(accountId, period, deliveredAt);
-  }
-
-  createEndpoint(endpoint: Endpoint): Promise<void> {
-    return this.endpoints.create(endpoint);
-  }
-
-  getEndpoint(accountId: string, id: string): Promise<Endpoint | null> {
-    return this.endpoints.get(accountId, id);
-  }
-
-  findEndpointByName(accountId: string, name: string): Promise<Endpoint | null> {
-    return this.endpoints.findByName(accountId, name);
-  }
-
-  listEndpoints(accountId: string): Promise<Endpoint[]> {
-    return this.endpoints.list(accountId);
-  }
-
-  updateEndpoint(accountId: string, id: string, patch: EndpointPatch): Promise<Endpoint | null> {
-    return this.endpoints.update(accountId, id, patch);
-  }
-
-  deleteEndpoint(accountId: string, id: string): Promise<boolean> {
-    return this.endpoints.delete(accountId, id);
-  }
-
-  createRule(rule: SourceRule): Promise<void> {
-    return this.rules.create(rule);
-  }
-
-  listRules(accountId: string): Promise<SourceRule[]> {
-    return this.rules.list(accountId);
-  }
-
-  deleteRule(accountId: string, id: string): Promise<boolean> {
-    return this.rules.delete(accountId, id);
-  }
-
-  linkFirebaseUser(uid: string, accountId: string): Promise<void> {
-    return this.firebaseUsers.link(uid, accountId);
-  }
-
-  findAccountByFirebaseUid(uid: string): Promise<Account | null> {
-    return this.firebaseUsers.findAccount(uid);
   }
 
   /** The database belongs to the composition root, which closes it after every store. */
