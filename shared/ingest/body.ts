@@ -14,7 +14,7 @@
  * - NDJSON: blank lines are skipped; line numbers count every line from 1.
  */
 import { gunzipSync } from 'node:zlib';
-import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.ts';
+import { badRequest, KindlingError, payloadTooLarge, unsupportedMediaType } from '../errors.ts';
 import type { JsonValue } from '../events/model.ts';
 
 /** Largest raw body; enforced by the HTTP edge while it reads the socket. */
@@ -69,17 +69,25 @@ function quote(value: string): string {
  */
 export function decodeBodyText(body: Buffer, contentEncoding: string | undefined): string {
   if (body.length === 0) throw badRequest('The request body is empty.');
-  const encoding = (contentEncoding ?? '').trim().toLowerCase();
-  let bytes: Uint8Array = body;
-  if (encoding === 'gzip' || encoding === 'x-gzip') bytes = gunzip(body);
-  else if (encoding !== '' && encoding !== 'identity') {
-    throw unsupportedMediaType(`Content-Encoding ${quote(encoding)} is not supported; send gzip or identity.`);
-  }
   try {
-    return utf8.decode(bytes);
-  } catch {
+    return utf8.decode(decodeBodyBytes(body, contentEncoding));
+  } catch (error) {
+    if (error instanceof KindlingError) throw error;
     throw badRequest('Body is not valid UTF-8.');
   }
+}
+
+/**
+ * The body's bytes, gunzipped (within the 64 MB cap) when Content-Encoding says gzip or x-gzip.
+ * Exported for binary formats (OTLP protobuf).
+ */
+export function decodeBodyBytes(body: Buffer, contentEncoding: string | undefined): Uint8Array {
+  const encoding = (contentEncoding ?? '').trim().toLowerCase();
+  if (encoding === 'gzip' || encoding === 'x-gzip') return gunzip(body);
+  if (encoding !== '' && encoding !== 'identity') {
+    throw unsupportedMediaType(`Content-Encoding ${quote(encoding)} is not supported; send gzip or identity.`);
+  }
+  return body;
 }
 
 function gunzip(body: Buffer): Buffer {

@@ -19,11 +19,10 @@
  *   bytes) refuses the whole request with 400, as OTLP/HTTP asks; records the pipeline rejects
  *   are reported as a partial success (otlp-response.ts).
  */
-import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { badRequest, payloadTooLarge, unsupportedMediaType } from '../../errors.ts';
+import { badRequest, unsupportedMediaType } from '../../errors.ts';
 import type { JsonObject, JsonValue } from '../../events/model.ts';
-import { MAX_DECODED_BYTES, decodeBodyText } from '../body.ts';
+import { decodeBodyBytes, decodeBodyText } from '../body.ts';
 import { mediaFamily, mediaType, quoted } from './media-type.ts';
 import { decodeLogsRequest } from './otlp-proto.ts';
 import { anyValue, attributesObject } from './otlp-values.ts';
@@ -44,7 +43,7 @@ export function otlpLogEvents(body: Buffer, encoding: OtlpEncoding, contentEncod
   const decoded =
     encoding === 'json'
       ? parseJson(decodeBodyText(body, contentEncoding))
-      : decodeLogsRequest(gunzipped(body, contentEncoding));
+      : decodeLogsRequest(decodeBodyBytes(body, contentEncoding));
   const request = exportLogsRequest.safeParse(decoded);
   if (!request.success) {
     const issue = request.error.issues[0]!;
@@ -58,23 +57,6 @@ function parseJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     throw badRequest('The body is not valid JSON.');
-  }
-}
-
-/** Protobuf bytes, gunzipped when Content-Encoding says so (an empty body is an empty request). */
-function gunzipped(body: Buffer, contentEncoding: string | undefined): Uint8Array {
-  const encoding = (contentEncoding ?? '').trim().toLowerCase();
-  if (encoding === '' || encoding === 'identity') return body;
-  if (encoding !== 'gzip' && encoding !== 'x-gzip') {
-    throw unsupportedMediaType(`Content-Encoding ${quoted(encoding)} is not supported; send gzip or identity.`);
-  }
-  try {
-    return gunzipSync(body, { maxOutputLength: MAX_DECODED_BYTES });
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw payloadTooLarge(`The body is larger than ${MAX_DECODED_BYTES / 1024 / 1024} MB once decompressed.`);
-    }
-    throw badRequest('The body is not valid gzip data.');
   }
 }
 
