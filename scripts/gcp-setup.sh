@@ -67,7 +67,7 @@ exists() {
 run gcloud services enable --project="$PROJECT" \
   cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com \
   artifactregistry.googleapis.com cloudtasks.googleapis.com cloudscheduler.googleapis.com \
-  bigquery.googleapis.com firestore.googleapis.com firebaserules.googleapis.com \
+  bigquery.googleapis.com bigquerystorage.googleapis.com firestore.googleapis.com firebaserules.googleapis.com \
   firebase.googleapis.com firebasehosting.googleapis.com identitytoolkit.googleapis.com \
   secretmanager.googleapis.com iam.googleapis.com logging.googleapis.com \
   cloudresourcemanager.googleapis.com serviceusage.googleapis.com

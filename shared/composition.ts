@@ -45,6 +45,7 @@ async function openGcpPorts(config: Config): Promise<Ports> {
     { FirestoreMetaStore },
     { FirestoreCounterStore },
     { BigQueryEventStore },
+    { StorageWriteEventStore },
     { CloudTasksQueue },
     { FirebaseIdTokens },
     { GoogleServiceCallers },
@@ -53,6 +54,7 @@ async function openGcpPorts(config: Config): Promise<Ports> {
     import('./adapters/gcp/firestore-meta-store.ts'),
     import('./adapters/gcp/firestore-counter-store.ts'),
     import('./adapters/gcp/bigquery-event-store.ts'),
+    import('./adapters/gcp/bigquery-storage-event-store.ts'),
     import('./adapters/gcp/cloud-tasks-queue.ts'),
     import('./adapters/gcp/firebase-id-tokens.ts'),
     import('./adapters/gcp/google-service-callers.ts'),
@@ -62,15 +64,25 @@ async function openGcpPorts(config: Config): Promise<Ports> {
   const idTokens = new FirebaseIdTokens(projectId);
   const testEndpoint = (endpoint: string | undefined) =>
     endpoint ? { apiEndpoint: endpoint, accessToken: 'test-token' } : {};
+  const tables = new BigQueryEventStore({
+    projectId,
+    dataset: config.BIGQUERY_DATASET,
+    location: config.BIGQUERY_LOCATION,
+    ...testEndpoint(config.BIGQUERY_API_ENDPOINT),
+  });
+  // insertAll is kept as the fallback writer; the Storage Write API writes through `tables`' tables.
+  const events =
+    config.BIGQUERY_WRITE_API === 'insertall'
+      ? tables
+      : new StorageWriteEventStore(tables, {
+          projectId,
+          dataset: config.BIGQUERY_DATASET,
+          apiEndpoint: config.BIGQUERY_STORAGE_API_ENDPOINT,
+        });
   return {
     meta: new FirestoreMetaStore(firestore),
     counters: new FirestoreCounterStore(firestore),
-    events: new BigQueryEventStore({
-      projectId,
-      dataset: config.BIGQUERY_DATASET,
-      location: config.BIGQUERY_LOCATION,
-      ...testEndpoint(config.BIGQUERY_API_ENDPOINT),
-    }),
+    events,
     queue: new CloudTasksQueue({
       projectId,
       location: config.TASKS_LOCATION,

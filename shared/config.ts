@@ -24,8 +24,16 @@ const ConfigSchema = z.object({
   GCP_PROJECT: optionalString,
   BIGQUERY_DATASET: z.string().default('kindling'),
   BIGQUERY_LOCATION: z.string().default('US'),
+  /**
+   * How the sink writes events to BigQuery: the Storage Write API's default stream (cheaper per
+   * GB, no 1 KB row minimum, first 2 TiB a month free) or the legacy tabledata.insertAll
+   * (`insertId` dedupe). See docs/cost.md for the dedupe trade-off.
+   */
+  BIGQUERY_WRITE_API: z.enum(['storage', 'insertall']).default('storage'),
   /** Only for tests: send BigQuery/Cloud Tasks calls to a local fake. */
   BIGQUERY_API_ENDPOINT: optionalString,
+  /** Only for tests: `host:port` of a plaintext gRPC fake of the BigQuery Storage Write API. */
+  BIGQUERY_STORAGE_API_ENDPOINT: optionalString,
   TASKS_API_ENDPOINT: optionalString,
   TASKS_LOCATION: z.string().default('us-central1'),
   TASKS_QUEUE: z.string().default('kindling-ingest'),

@@ -10,6 +10,7 @@ import { SCOPES } from './model.ts';
 import type { Clock, IdTokenVerifier, MetaStore } from '../ports.ts';
 import { forbidden, unauthorized } from '../errors.ts';
 import { hashSecret } from './keys.ts';
+import { ShortCache } from '../short-cache.ts';
 
 /** What a principal may do: an API key's scopes and source, or a signed-in user's (everything). */
 export type Grant = Pick<ApiKey, 'id' | 'scopes' | 'source_id'>;
@@ -19,41 +20,14 @@ export interface Principal {
   key: Grant;
 }
 
-interface Cached<T> {
-  value: T | null;
-  expiresAt: number;
-}
-
 const CACHE_MS = 5_000;
-const MAX_CACHED = 10_000;
 
 /** Three base64url segments: the shape of a JWT, which our API keys (base64url, no dots) never have. */
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
-/** Remembers lookups for CACHE_MS, misses included, so unknown credentials cost no more than known ones. */
-class ShortCache<T> {
-  private readonly entries = new Map<string, Cached<T>>();
-
-  constructor(private readonly clock: Clock) {}
-
-  async get(key: string, load: () => Promise<T | null>): Promise<T | null> {
-    const now = this.clock.now();
-    const cached = this.entries.get(key);
-    if (cached && cached.expiresAt > now) return cached.value;
-    const value = await load();
-    if (this.entries.size >= MAX_CACHED) this.entries.clear();
-    this.entries.set(key, { value, expiresAt: now + CACHE_MS });
-    return value;
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-}
-
 export class KeyResolver {
-  private readonly keys: ShortCache<Principal>;
-  private readonly users: ShortCache<Account>;
+  private readonly keys: ShortCache<Principal | null>;
+  private readonly users: ShortCache<Account | null>;
 
   /** `idTokens` is given where dashboard users sign in with Firebase Auth (GCP). */
   constructor(
@@ -61,8 +35,8 @@ export class KeyResolver {
     clock: Clock,
     private readonly idTokens: IdTokenVerifier | null = null,
   ) {
-    this.keys = new ShortCache(clock);
-    this.users = new ShortCache(clock);
+    this.keys = new ShortCache(clock, () => CACHE_MS);
+    this.users = new ShortCache(clock, () => CACHE_MS);
   }
 
   /**

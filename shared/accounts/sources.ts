@@ -8,11 +8,11 @@ import type { Clock, EventStore, Ids, MetaStore } from '../ports.ts';
 import type { SourceSchema } from '../events/model.ts';
 import { badRequest, forbidden, notFound } from '../errors.ts';
 import { planOf } from '../billing/plans.ts';
+import { ShortCache } from '../short-cache.ts';
 
 /** Found sources are kept for a few seconds; misses briefly, so a new source is seen soon. */
 const CACHE_MS = 5_000;
 const MISS_CACHE_MS = 1_000;
-const MAX_CACHED = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const isUuid = (value: string): boolean => UUID.test(value);
@@ -37,20 +37,18 @@ function checkRetention(days: number | null | undefined, max: number): void {
   if (days != null && days > max) throw badRequest(`retention_days can be at most ${max} on this plan.`);
 }
 
-interface CachedSource {
-  source: Source | null;
-  expiresAt: number;
-}
-
 export class SourceDirectory {
-  private readonly cache = new Map<string, CachedSource>();
+
+  private readonly cache: ShortCache<Source | null>;
 
   constructor(
     private readonly meta: MetaStore,
     private readonly events: EventStore,
     private readonly clock: Clock,
     private readonly ids: Ids,
-  ) {}
+  ) {
+    this.cache = new ShortCache(clock, (source) => (source ? CACHE_MS : MISS_CACHE_MS));
+  }
 
   /** A source by id or by name within the account; 404 when neither matches. */
   async resolve(accountId: string, idOrName: string): Promise<Source> {
@@ -113,21 +111,14 @@ export class SourceDirectory {
   /** Records a schema this instance has just stored, so the next events check against it. */
   remember(source: Source, schema: SourceSchema): Source {
     const updated = { ...source, schema };
-    const expiresAt = this.clock.now() + CACHE_MS;
-    this.cache.set(`${source.account_id}/id/${source.id}`, { source: updated, expiresAt });
-    this.cache.set(`${source.account_id}/name/${source.name}`, { source: updated, expiresAt });
+    this.cache.set(`${source.account_id}/id/${source.id}`, updated);
+    this.cache.set(`${source.account_id}/name/${source.name}`, updated);
     return updated;
   }
 
-  private async cached(accountId: string, by: 'id' | 'name', value: string): Promise<Source | null> {
-    const cacheKey = `${accountId}/${by}/${value}`;
-    const now = this.clock.now();
-    const hit = this.cache.get(cacheKey);
-    if (hit && hit.expiresAt > now) return hit.source;
-    const source =
-      by === 'id' ? await this.meta.getSource(accountId, value) : await this.meta.findSourceByName(accountId, value);
-    if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(cacheKey, { source, expiresAt: now + (source ? CACHE_MS : MISS_CACHE_MS) });
-    return source;
+  private cached(accountId: string, by: 'id' | 'name', value: string): Promise<Source | null> {
+    return this.cache.get(`${accountId}/${by}/${value}`, () =>
+      by === 'id' ? this.meta.getSource(accountId, value) : this.meta.findSourceByName(accountId, value),
+    );
   }
 }

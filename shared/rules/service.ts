@@ -5,6 +5,7 @@
  * matcher semantics the SQL has. A copy is checked against its sink's schema (growing it as
  * ingest would); a copy that conflicts is kept as a rejected event of the sink.
  */
+import { ShortCache } from '../short-cache.ts';
 import type { Source } from '../accounts/model.ts';
 import type { SourceDirectory } from '../accounts/sources.ts';
 import { badRequest, KindlingError, notFound } from '../errors.ts';
@@ -31,9 +32,11 @@ export interface NewRule {
 }
 
 export class RuleService {
-  private readonly cache = new Map<string, { rules: SourceRule[]; expiresAt: number }>();
+  private readonly cache: ShortCache<SourceRule[]>;
 
-  constructor(private readonly deps: { meta: MetaStore; sources: SourceDirectory; clock: Clock; ids: Ids }) {}
+  constructor(private readonly deps: { meta: MetaStore; sources: SourceDirectory; clock: Clock; ids: Ids }) {
+    this.cache = new ShortCache(deps.clock, () => CACHE_MS, MAX_CACHED_ACCOUNTS);
+  }
 
   async create(accountId: string, input: NewRule): Promise<SourceRule> {
     const { sources, clock, ids, meta } = this.deps;
@@ -115,14 +118,8 @@ export class RuleService {
     }
   }
 
-  private async rulesOf(accountId: string): Promise<SourceRule[]> {
-    const now = this.deps.clock.now();
-    const cached = this.cache.get(accountId);
-    if (cached && cached.expiresAt > now) return cached.rules;
-    const rules = await this.deps.meta.rules.list(accountId);
-    if (this.cache.size >= MAX_CACHED_ACCOUNTS) this.cache.clear();
-    this.cache.set(accountId, { rules, expiresAt: now + CACHE_MS });
-    return rules;
+  private rulesOf(accountId: string): Promise<SourceRule[]> {
+    return this.cache.get(accountId, () => this.deps.meta.rules.list(accountId));
   }
 
   /** Null when the sink was deleted after the rule was made. */

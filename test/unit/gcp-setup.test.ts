@@ -89,7 +89,7 @@ describe('gcp-setup.sh --dry-run', () => {
   it('enables every API the deployment uses', () => {
     const enable = dryRun().find((words) => words.slice(0, 3).join(' ') === 'gcloud services enable')!;
     for (const api of [
-      'cloudfunctions', 'run', 'cloudbuild', 'artifactregistry', 'cloudtasks', 'cloudscheduler', 'bigquery',
+      'cloudfunctions', 'run', 'cloudbuild', 'artifactregistry', 'cloudtasks', 'cloudscheduler', 'bigquery', 'bigquerystorage',
       'firestore', 'firebaserules', 'firebasehosting', 'identitytoolkit', 'secretmanager',
     ]) {
       expect(enable).toContain(`${api}.googleapis.com`);

@@ -3,6 +3,9 @@
  * insert/get/patch/delete, tabledata.insertAll and jobs.query. Each request is checked against
  * the documented shape and answered as BigQuery answers, errors included.
  *
+ * It counts what legacy streaming bills: every row insertAll accepts, at its JSON size with a
+ * 1 KB minimum (`billedInsertBytes`).
+ *
  * It cannot run SQL, and does not pretend to: jobs.query records the query and its parameters,
  * checks that every `@param` is bound and every table it names exists, then answers with the rows
  * the test configured (`answerQueries`), encoded in BigQuery's result format.
@@ -62,10 +65,14 @@ const route = (name: string, method: string, path: string, handle: FakeRoute['ha
 });
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const MAX_ROWS = 50_000;
+/** insertAll bills each row as at least 1 KB. */
+export const MIN_BILLED_ROW_BYTES = 1024;
 
 export class BigQueryFake extends HttpFake {
   readonly tables = new Map<string, FakeTable>();
   readonly queries: RecordedQuery[] = [];
+  /** Bytes legacy streaming would bill for the rows insertAll accepted. */
+  billedInsertBytes = 0;
   private queryAnswer: ((query: RecordedQuery) => QueryAnswer) | undefined;
   private rowErrors: ((rows: unknown[]) => { index: number; error: RowError }[])[] = [];
 
@@ -209,7 +216,10 @@ export class BigQueryFake extends HttpFake {
     }
     typed.forEach((result, index) => {
       const insertId = rows[index]!.insertId as string | undefined;
-      if ('error' in result || errors.has(index) || (insertId !== undefined && table.insertIds.has(insertId))) return;
+      if ('error' in result || errors.has(index)) return;
+      // Accepted rows are billed, including those insertId dedupe then drops.
+      this.billedInsertBytes += Math.max(MIN_BILLED_ROW_BYTES, Buffer.byteLength(JSON.stringify(rows[index]!.json)));
+      if (insertId !== undefined && table.insertIds.has(insertId)) return;
       if (insertId !== undefined) table.insertIds.add(insertId);
       table.rows.push({ insertId, json: rows[index]!.json as Record<string, unknown>, values: result.values });
     });

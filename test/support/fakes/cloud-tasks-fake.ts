@@ -4,6 +4,9 @@
  * OIDC service account), answers 409 ALREADY_EXISTS for a name already used (also after the
  * task ran: Cloud Tasks blocks a name for about an hour), and hands stored tasks to a callback
  * the way Cloud Tasks would POST them to the sink.
+ *
+ * It counts billable operations as Cloud Tasks bills them: every API call, and every delivery
+ * attempt, is one operation per started 32 KiB of the task's size (its body, URL and headers).
  */
 import { randomUUID } from 'node:crypto';
 import { apiError, HttpFake, parseJson, type FakeRequest, type FakeResponse } from './http-fake.ts';
@@ -18,6 +21,17 @@ export interface FakeTask {
   dispatchCount: number;
 }
 
+/** Cloud Tasks bills each started 32 KiB of a task as one operation. */
+export const TASK_CHUNK_BYTES = 32 * 1024;
+
+/** Billable operations so far: API calls and delivery attempts, in 32 KiB chunks. */
+export interface TasksUsage {
+  creates: number;
+  createOperations: number;
+  dispatches: number;
+  dispatchOperations: number;
+}
+
 /** google.cloud.tasks.v2.HttpMethod, as the REST API encodes it with `enum-encoding=int`. */
 const HTTP_METHODS = ['HTTP_METHOD_UNSPECIFIED', 'POST', 'GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 const TASK_ID = /^[A-Za-z0-9_-]{1,500}$/;
@@ -29,6 +43,9 @@ export class CloudTasksFake extends HttpFake {
   readonly tasks = new Map<string, FakeTask>();
   /** Every name ever used in the queue. */
   private readonly usedNames = new Set<string>();
+  readonly usage: TasksUsage = { creates: 0, createOperations: 0, dispatches: 0, dispatchOperations: 0 };
+  /** Each task's size for billing: its body, URL and headers. */
+  private readonly billedBytes = new Map<string, number>();
 
   private constructor(
     readonly queuePath: string,
@@ -54,19 +71,36 @@ export class CloudTasksFake extends HttpFake {
     let delivered = 0;
     let failed = 0;
     for (const task of [...this.tasks.values()]) {
-      task.dispatchCount++;
-      try {
-        await handler(task.body, task);
-        this.tasks.delete(task.name);
-        delivered++;
-      } catch {
-        failed++;
-      }
+      if (await this.deliver(task, handler)) delivered++;
+      else failed++;
     }
     return { delivered, failed };
   }
 
+  /** One delivery attempt of a queued task (billed); true when the handler took it. */
+  async deliver(task: FakeTask, handler: (body: Buffer, task: FakeTask) => Promise<void>): Promise<boolean> {
+    task.dispatchCount++;
+    this.usage.dispatches++;
+    this.usage.dispatchOperations += chunks(this.billedBytes.get(task.name) ?? 0);
+    try {
+      await handler(task.body, task);
+      this.tasks.delete(task.name);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private create(request: FakeRequest, params: string[]): FakeResponse {
+    this.usage.creates++;
+    const response = this.createTask(request, params);
+    // A refused call is still one operation; a created task one per 32 KiB chunk.
+    const created = response.status === 200 ? this.billedBytes.get((response.body as { name: string }).name) : undefined;
+    this.usage.createOperations += chunks(created ?? 0);
+    return response;
+  }
+
+  private createTask(request: FakeRequest, params: string[]): FakeResponse {
     const parent = params[0]!;
     if (parent !== this.queuePath) return apiError(404, `Queue does not exist. (${parent})`);
     const ints = (request.query.get('$alt') ?? '').split(';').includes('enum-encoding=int');
@@ -121,12 +155,18 @@ export class CloudTasksFake extends HttpFake {
       oidcToken: oidc,
       dispatchCount: 0,
     });
+    const headerBytes = Object.entries(headers).reduce((sum, [header, value]) => sum + header.length + String(value).length, 0);
+    this.billedBytes.set(name, payload.length + String(http.url).length + headerBytes);
     // The BASIC view Cloud Tasks answers with leaves the body out.
     const now = new Date().toISOString();
     const { body: _body, ...shown } = http;
     const view = ints ? 1 : 'BASIC';
     return { status: 200, body: { name, httpRequest: shown, createTime: now, scheduleTime: now, dispatchCount: 0, view } };
   }
+}
+
+function chunks(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / TASK_CHUNK_BYTES));
 }
 
 function safeUrl(text: string): URL | null {

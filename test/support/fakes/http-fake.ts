@@ -94,6 +94,10 @@ export class HttpFake {
 
   async listen(): Promise<void> {
     const server = http.createServer((req, res) => void this.serve(req, res));
+    // Google's front ends keep idle connections open for minutes. Node's default of 5 s would
+    // close pooled sockets under the clients' feet, and the resets (ECONNRESET on reuse) would be
+    // the fake's doing, not the adapter's.
+    server.keepAliveTimeout = 10 * 60_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
