@@ -71,7 +71,6 @@ export function createAppContext(config: Config, ports: Ports): AppContext {
   const commit = new GroupCommit(queue, ids, {
     lingerMs: config.INGEST_LINGER_MS,
     flushEvents: config.INGEST_FLUSH_EVENTS,
-    maxTaskBytes: config.TASK_MAX_BYTES,
   });
   const rules = new RuleService({ meta, sources, clock, ids });
   const ingestor = new Ingestor({ meta, sources, commit, clock, ids, maxTaskBytes: config.TASK_MAX_BYTES, rules });

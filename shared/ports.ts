@@ -6,6 +6,7 @@
  */
 import type { Account, ApiKey, Source, SourcePatch } from './accounts/model.ts';
 import type { JsonObject, LogEvent, RejectedEvent, SourceSchema } from './events/model.ts';
+import type { Insertable } from './events/batch.ts';
 import type { BoundQuery, DialectName } from './lql/index.ts';
 import type { Endpoint, EndpointPatch } from './endpoints/model.ts';
 import type { SourceRule } from './rules/model.ts';
@@ -80,9 +81,10 @@ export interface EventStore {
   ensureTable(source: SourceRef, schema: SourceSchema): Promise<void>;
   /**
    * Writes events, idempotent by event id: writing the same id twice stores it once.
-   * Throws TransientError when the whole write may succeed on retry.
+   * Throws TransientError when the whole write may succeed on retry. `events` may be an array
+   * or an EventBatch, which lets a store take the JSON text the sink received without parsing.
    */
-  insert(source: SourceRef, schema: SourceSchema, events: LogEvent[]): Promise<InsertOutcome>;
+  insert(source: SourceRef, schema: SourceSchema, events: Insertable): Promise<InsertOutcome>;
   /** Newest first: timestamp descending, then id descending. */
   listEvents(source: SourceRef, schema: SourceSchema, options: ListEventsOptions): Promise<LogEvent[]>;
   /**
@@ -106,7 +108,7 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-/** A unit of work for the sink: a gzip-compressed, JSON-encoded SinkBatch. */
+/** A unit of work for the sink: a JSON-encoded SinkBatch, gzip-compressed if its queue asks. */
 export interface QueuedTask {
   /** Unique per batch; enqueueing the same name twice queues it once. */
   name: string;
@@ -116,7 +118,16 @@ export interface QueuedTask {
 /** Called once per delivery; throwing (or rejecting) means "deliver again later". */
 export type TaskHandler = (body: Buffer) => Promise<void>;
 
+/** How the group commit must pack tasks for a queue. */
+export interface TaskFormat {
+  /** The largest task body the queue takes, in bytes. */
+  maxBytes: number;
+  /** Whether bodies are gzip-compressed (worth it when bytes are capped, billed or sent far). */
+  gzip: boolean;
+}
+
 export interface TaskQueue {
+  readonly taskFormat: TaskFormat;
   /** Resolves only when every task is durably queued; rejects if any was not. */
   enqueue(tasks: QueuedTask[]): Promise<void>;
   /**

@@ -11,7 +11,6 @@ import { encodeTasks } from './task-codec.ts';
 export interface GroupCommitOptions {
   lingerMs: number;
   flushEvents: number;
-  maxTaskBytes: number;
 }
 
 interface PendingGroup {
@@ -84,7 +83,7 @@ export class GroupCommit {
         encodeTasks(
           { account_id: source.account_id, source_id: source.id, schema: source.schema },
           events,
-          this.options.maxTaskBytes,
+          this.queue.taskFormat,
           () => this.ids.uuid(),
         ),
       ),

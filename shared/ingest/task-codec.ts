@@ -1,13 +1,16 @@
 /**
- * The sink task payload: a batch of accepted events of one source, JSON then gzip. Cloud Tasks
- * documents a 100 KB task cap in one place, so a batch is split until each compressed body
- * fits; a single event that cannot fit is the caller's to reject before it is acknowledged.
+ * The sink task payload: a batch of accepted events of one source, as JSON, gzip-compressed when
+ * the queue asks for it (Cloud Tasks documents a 100 KB task cap in one place; the local outbox
+ * is a table on this machine and gains nothing from compression). A batch is split until each
+ * body fits the queue's cap; a single event that cannot fit Cloud Tasks' is the caller's to
+ * reject before it is acknowledged, so that the twin accepts exactly what GCP would.
  */
 import { promisify } from 'node:util';
 import { gunzip, gzip, gzipSync, constants } from 'node:zlib';
 import { z } from 'zod';
 import type { LogEvent, SourceSchema, SchemaField } from '../events/model.ts';
-import type { QueuedTask } from '../ports.ts';
+import { batchFromJson, type EventBatch } from '../events/batch.ts';
+import type { QueuedTask, TaskFormat } from '../ports.ts';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -33,20 +36,29 @@ const SchemaFieldSchema: z.ZodType<SchemaField> = z.lazy(() =>
   }),
 );
 
-const SinkBatchSchema = z.object({
+const LogEventSchema = z.object({
+  id: z.string().min(1),
+  timestamp: z.number().int(),
+  event_message: z.string(),
+  body: z.record(z.string(), z.any()),
+});
+
+const HeaderSchema = z.object({
   batch_id: z.string().min(1),
   account_id: z.string().min(1),
   source_id: z.string().min(1),
   schema: z.array(SchemaFieldSchema),
-  events: z.array(
-    z.object({
-      id: z.string().min(1),
-      timestamp: z.number().int(),
-      event_message: z.string(),
-      body: z.record(z.string(), z.any()),
-    }),
-  ),
+  /** How many events follow; lets a store split what it wrote by batch without parsing. */
+  count: z.number().int().nonnegative().optional(),
 });
+
+const SinkBatchSchema = HeaderSchema.extend({ events: z.array(LogEventSchema) });
+
+/** A decoded task: its header checked, its events as a batch parsed only if a store asks. */
+export interface DecodedTask extends BatchHeader {
+  batch_id: string;
+  events: EventBatch;
+}
 
 export interface BatchHeader {
   account_id: string;
@@ -56,18 +68,18 @@ export interface BatchHeader {
 
 /**
  * Packs events (each already serialised as JSON, once, by the pipeline) into as few tasks as fit
- * `maxBytes` each (compressed). Each task is named by a fresh batch id, so re-enqueueing the
- * same task is idempotent.
+ * `format.maxBytes` each. Each task is named by a fresh batch id, so re-enqueueing the same task
+ * is idempotent.
  */
 export async function encodeTasks(
   header: BatchHeader,
   serialised: string[],
-  maxBytes: number,
+  format: TaskFormat,
   newBatchId: () => string,
 ): Promise<QueuedTask[]> {
   const tasks: QueuedTask[] = [];
   // Log lines compress about 4-10x; start optimistic and halve a chunk that does not fit.
-  const rawBudget = maxBytes * 4;
+  const rawBudget = format.gzip ? format.maxBytes * 4 : format.maxBytes;
   let start = 0;
   while (start < serialised.length) {
     let end = start;
@@ -76,7 +88,7 @@ export async function encodeTasks(
       size += serialised[end]!.length + 1;
       end++;
     }
-    await packRange(header, serialised, start, end, maxBytes, newBatchId, tasks);
+    await packRange(header, serialised, start, end, format, newBatchId, tasks);
     start = end;
   }
   return tasks;
@@ -87,22 +99,23 @@ async function packRange(
   serialised: string[],
   start: number,
   end: number,
-  maxBytes: number,
+  format: TaskFormat,
   newBatchId: () => string,
   tasks: QueuedTask[],
 ): Promise<void> {
   const name = newBatchId();
-  const body = await gzipAsync(envelope(header, name, serialised.slice(start, end)), GZIP_OPTIONS);
-  if (body.length <= maxBytes) {
+  const json = envelope(header, name, serialised.slice(start, end));
+  const body = format.gzip ? await gzipAsync(json, GZIP_OPTIONS) : Buffer.from(json, 'utf8');
+  if (body.length <= format.maxBytes) {
     tasks.push({ name, body });
     return;
   }
   if (end - start === 1) {
-    throw new RangeError(`One event compresses to ${body.length} bytes, over the ${maxBytes}-byte task limit`);
+    throw new RangeError(`One event takes ${body.length} bytes, over the ${format.maxBytes}-byte task limit`);
   }
   const middle = start + Math.floor((end - start) / 2);
-  await packRange(header, serialised, start, middle, maxBytes, newBatchId, tasks);
-  await packRange(header, serialised, middle, end, maxBytes, newBatchId, tasks);
+  await packRange(header, serialised, start, middle, format, newBatchId, tasks);
+  await packRange(header, serialised, middle, end, format, newBatchId, tasks);
 }
 
 function envelope(header: BatchHeader, batchId: string, events: string[]): string {
@@ -111,6 +124,7 @@ function envelope(header: BatchHeader, batchId: string, events: string[]): strin
     account_id: header.account_id,
     source_id: header.source_id,
     schema: header.schema,
+    count: events.length,
   });
   return `${head.slice(0, -1)},"events":[${events.join(',')}]}`;
 }
@@ -126,8 +140,38 @@ export function fitsInTask(json: string, maxBytes: number): boolean {
   return gzipSync(json, { level: constants.Z_BEST_SPEED }).length < room;
 }
 
-/** Parses a task body; throws a ZodError or a zlib/JSON error when it is not a SinkBatch. */
-export async function decodeTask(body: Buffer): Promise<SinkBatch> {
-  const json = body[0] === 0x1f && body[1] === 0x8b ? await gunzipAsync(body) : body;
-  return SinkBatchSchema.parse(JSON.parse(json.toString('utf8'))) as SinkBatch;
+/** Where `envelope` ends the header and starts the events: a key no header field can hold. */
+const EVENTS_KEY = ',"events":[';
+
+/**
+ * Reads a task body; throws a ZodError or a zlib/JSON error when it is not a SinkBatch. Only the
+ * header is parsed here: the events stay JSON text until a store asks for objects, and are
+ * checked then (a store that parses the text natively checks their shape itself). A body that
+ * `envelope` did not write is parsed whole.
+ */
+export async function decodeTask(body: Buffer): Promise<DecodedTask> {
+  const text = (body[0] === 0x1f && body[1] === 0x8b ? await gunzipAsync(body) : body).toString('utf8');
+  const split = text.indexOf(EVENTS_KEY);
+  if (split > 0 && text.endsWith(']}')) {
+    const header = HeaderSchema.safeParse(parseOrUndefined(`${text.slice(0, split)}}`));
+    if (header.success) {
+      const { count, ...fields } = header.data;
+      return { ...fields, events: batchFromJson(text.slice(split + EVENTS_KEY.length - 1, -1), parseEvents, count) };
+    }
+  }
+  const { count: _count, events: parsed, ...fields } = SinkBatchSchema.parse(JSON.parse(text));
+  const events = parsed as LogEvent[];
+  return { ...fields, events: batchFromJson(JSON.stringify(events), () => events, events.length) };
+}
+
+function parseEvents(text: string): LogEvent[] {
+  return z.array(LogEventSchema).parse(JSON.parse(text)) as LogEvent[];
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

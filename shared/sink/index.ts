@@ -7,6 +7,7 @@
 import type { RejectedEvent } from '../events/model.ts';
 import type { Clock, EventStore, MetaStore } from '../ports.ts';
 import type { SourceDirectory } from '../accounts/sources.ts';
+import { ZodError } from 'zod';
 import { KindlingError } from '../errors.ts';
 import { decodeTask } from '../ingest/task-codec.ts';
 
@@ -42,9 +43,15 @@ export class Sink {
 
     const ref = { accountId: batch.account_id, sourceId: batch.source_id };
     await this.deps.events.ensureTable(ref, batch.schema);
-    const outcome = await this.deps.events.insert(ref, batch.schema, batch.events);
+    const outcome = await this.deps.events.insert(ref, batch.schema, batch.events).catch((error: unknown) => {
+      // Events that do not parse are a bad task, not a transient failure: retrying cannot help.
+      if (error instanceof SyntaxError || error instanceof ZodError) {
+        throw new KindlingError(400, 'bad_task', 'The task body is not a valid Kindling batch.');
+      }
+      throw error;
+    });
     if (outcome.failed.length > 0) {
-      const byId = new Map(batch.events.map((event) => [event.id, event]));
+      const byId = new Map(batch.events.events().map((event) => [event.id, event]));
       const rejectedAt = new Date(this.deps.clock.now()).toISOString();
       const kept: RejectedEvent[] = outcome.failed.map(({ id, reason }) => ({
         source_id: batch.source_id,

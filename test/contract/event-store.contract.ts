@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEvent, SourceSchema } from '../../shared/events/model.ts';
 import type { EventStore, SourceRef } from '../../shared/ports.ts';
+import { batchFromJson } from '../../shared/events/batch.ts';
 import { describeSqlContract } from './event-store-sql.contract.ts';
 import { bindQuery, parseLql } from '../../shared/lql/index.ts';
 
@@ -182,6 +183,16 @@ export function describeEventStoreContract(
       const outcome = await write([event('x', T0), event('x', T0), event('y', T0)]);
       expect(outcome).toEqual({ inserted: 2, failed: [] });
       expect((await subject.storedIds(source)).sort()).toEqual(['x', 'y']);
+    });
+
+    it('takes a batch as the JSON text the sink hands on, exactly as the same events as objects', async () => {
+      await store.ensureTable(source, SCHEMA);
+      const text = batchFromJson(JSON.stringify(VARIED), (json) => JSON.parse(json) as LogEvent[]);
+      expect(await store.insert(source, SCHEMA, text)).toEqual({ inserted: VARIED.length, failed: [] });
+      await sameEvents(source, VARIED);
+      const again = await store.insert(source, SCHEMA, batchFromJson(JSON.stringify(VARIED), (json) => JSON.parse(json) as LogEvent[]));
+      if (capabilities.countsDuplicates) expect(again.inserted).toBe(0);
+      expect((await subject.storedIds(source)).sort()).toEqual(VARIED.map((e) => e.id).sort());
     });
 
     it('lands every event of concurrent batches', async () => {

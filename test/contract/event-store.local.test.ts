@@ -8,6 +8,7 @@ import { LocalDatabase } from '../../shared/adapters/local/database.ts';
 import { LocalEventStore } from '../../shared/adapters/local/event-store.ts';
 import { eventTableName } from '../../shared/adapters/names.ts';
 import type { SourceRef } from '../../shared/ports.ts';
+import { batchFromJson } from '../../shared/events/batch.ts';
 import { describeEventStoreContract, event, SCHEMA, T0, VARIED } from './event-store.contract.ts';
 
 async function openStore(): Promise<{ db: LocalDatabase; store: LocalEventStore }> {
@@ -86,5 +87,78 @@ describe('LocalEventStore (DuckDB) specifics', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('stores an id once when it comes again after the database is reopened (a redelivered task)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kindling-events-'));
+    const file = path.join(dir, 'kindling.duckdb');
+    const source = { accountId: randomUUID(), sourceId: randomUUID() };
+    const batch = Array.from({ length: 50 }, (_, i) => event(`redelivered-${i}`, T0 + i));
+    try {
+      const first = await LocalDatabase.open(file);
+      expect(await new LocalEventStore(first).insert(source, SCHEMA, batch)).toEqual({ inserted: 50, failed: [] });
+      await first.close();
+      const second = await LocalDatabase.open(file);
+      const store = new LocalEventStore(second);
+      const again = await store.insert(source, SCHEMA, [...batch, event('new-one', T0)]);
+      expect(again).toEqual({ inserted: 1, failed: [] });
+      expect((await storedIds(second, source)).length).toBe(51);
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('dedupes within its window of latest ids and documents that older repeats are not looked for', async () => {
+    const db = await LocalDatabase.open(':memory:');
+    const store = new LocalEventStore(db, { dedupeWindow: 10 });
+    const source = { accountId: randomUUID(), sourceId: randomUUID() };
+    await store.insert(source, SCHEMA, [event('early', T0)]);
+    await store.insert(source, SCHEMA, [event('a', T0), event('b', T0)]);
+    expect((await store.insert(source, SCHEMA, [event('early', T0)])).inserted).toBe(0);
+    for (let i = 0; i < 20; i++) await store.insert(source, SCHEMA, [event(`filler-${i}`, T0)]);
+    expect((await store.insert(source, SCHEMA, [event('filler-19', T0)])).inserted).toBe(0);
+    // Twenty newer ids later, 'early' is out of the window: like BigQuery's insertId, no longer deduped.
+    expect((await store.insert(source, SCHEMA, [event('early', T0)])).inserted).toBe(1);
+    await db.close();
+  });
+
+  it('has no index on id: appends do not maintain one and checkpoints do not rewrite one', async () => {
+    const { db, store } = await openStore();
+    const source = { accountId: randomUUID(), sourceId: randomUUID() };
+    await store.ensureTable(source, SCHEMA);
+    const table = eventTableName(source.sourceId);
+    const constraints = await db.read((c) =>
+      c.runAndReadAll("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = $t", { t: table }),
+    );
+    expect(constraints.getRows().flat()).toEqual(['NOT NULL', 'NOT NULL']);
+    await db.close();
+  });
+
+  it('refuses events text that is not an array of events as a bad task, writing nothing', async () => {
+    const { db, store } = await openStore();
+    const source = { accountId: randomUUID(), sourceId: randomUUID() };
+    await store.ensureTable(source, SCHEMA);
+    const refuse = (text: string) => store.insert(source, SCHEMA, batchFromJson(text, () => []));
+    for (const text of ['[{"id": "a", "timestamp": 1', '[{"timestamp": 1, "event_message": "no id", "body": {}}]', '[{"id": "b", "timestamp": "soon"}]']) {
+      await expect(refuse(text)).rejects.toMatchObject({ status: 400, code: 'bad_task' });
+    }
+    await store.insert(source, SCHEMA, [event('fine', T0)]);
+    expect(await storedIds(db, source)).toEqual(['fine']);
+    await db.close();
+  });
+
+  it('keeps the good batches of a group commit that one bad batch failed', async () => {
+    const { db, store } = await openStore();
+    const source = { accountId: randomUUID(), sourceId: randomUUID() };
+    await store.ensureTable(source, SCHEMA);
+    const outcomes = await Promise.allSettled([
+      store.insert(source, SCHEMA, [event('before', T0)]),
+      store.insert(source, SCHEMA, batchFromJson('[{"id": "broken"', () => [])),
+      store.insert(source, SCHEMA, [event('after', T0)]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await storedIds(db, source)).sort()).toEqual(['after', 'before']);
+    await db.close();
   });
 });

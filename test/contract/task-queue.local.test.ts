@@ -148,9 +148,9 @@ describe('LocalTaskQueue dispatcher', () => {
     }
   });
 
-  it.each([4, 2])('keeps at most %i deliveries in flight', async (concurrency) => {
-    await open(concurrency === 4 ? {} : { concurrency });
-    await queue.enqueue(Array.from({ length: 12 }, (_, i) => task(`t${i}`)));
+  it.each([16, 2])('keeps at most %i deliveries in flight', async (concurrency) => {
+    await open(concurrency === 16 ? {} : { concurrency });
+    await queue.enqueue(Array.from({ length: 40 }, (_, i) => task(`t${i}`)));
     let active = 0;
     let peak = 0;
     queue.startDelivery(async () => {

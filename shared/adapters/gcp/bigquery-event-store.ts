@@ -21,6 +21,7 @@ import { chunkRows, toInsertRow, type InsertRow, type UnsentRow } from './bigque
 import { mergeTableSchema, toTableFields, type TableField } from './bigquery-schema.ts';
 import { staticTokenAuth } from './static-token.ts';
 import { runBigQuerySql } from './bigquery-sql.ts';
+import { asBatch, type Insertable } from '../../events/batch.ts';
 
 export interface BigQueryEventStoreOptions {
   projectId: string;
@@ -83,7 +84,8 @@ export class BigQueryEventStore implements EventStore {
    * BigQuery does not say which rows it dropped as duplicates, so `inserted` counts every row
    * it accepted.
    */
-  async insert(source: SourceRef, schema: SourceSchema, events: LogEvent[]): Promise<InsertOutcome> {
+  async insert(source: SourceRef, schema: SourceSchema, input: Insertable): Promise<InsertOutcome> {
+    const events = asBatch(input).events();
     if (events.length === 0) return { inserted: 0, failed: [] };
     await this.ensureTable(source, schema);
     const table = eventTableName(source.sourceId);

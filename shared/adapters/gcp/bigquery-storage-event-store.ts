@@ -22,6 +22,7 @@ import type { UnsentRow } from './bigquery-rows.ts';
 import { chunkEncoded, encodeRow, type EncodedRow } from './bigquery-storage-rows.ts';
 import { grpcCode, StorageStreams, type TableStream } from './bigquery-storage-streams.ts';
 import { RecentIds } from './recent-ids.ts';
+import { asBatch, type Insertable } from '../../events/batch.ts';
 
 export interface StorageWriteEventStoreOptions {
   projectId: string;
@@ -75,7 +76,8 @@ export class StorageWriteEventStore implements EventStore {
    * lately, in requests of ≤ 9 MB. Rows BigQuery refuses are reported as failed and the rest of
    * their request sent again (BigQuery appends nothing of a request with a bad row).
    */
-  async insert(source: SourceRef, schema: SourceSchema, events: LogEvent[]): Promise<InsertOutcome> {
+  async insert(source: SourceRef, schema: SourceSchema, input: Insertable): Promise<InsertOutcome> {
+    const events = asBatch(input).events();
     if (events.length === 0) return { inserted: 0, failed: [] };
     await this.tables.ensureTable(source, schema);
     const table = eventTableName(source.sourceId);

@@ -5,7 +5,7 @@
  */
 import { CloudTasksClient } from '@google-cloud/tasks';
 import { TransientError } from '../../errors.ts';
-import type { QueuedTask, TaskHandler, TaskQueue } from '../../ports.ts';
+import type { QueuedTask, TaskFormat, TaskHandler, TaskQueue } from '../../ports.ts';
 import { assertTaskName } from '../names.ts';
 import { staticTokenAuth } from './static-token.ts';
 
@@ -36,9 +36,12 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 export class CloudTasksQueue implements TaskQueue {
   private tasksClient: CloudTasksClient | undefined;
   private readonly maxTaskBytes: number;
+  /** Compressed, and split to Cloud Tasks' documented cap. */
+  readonly taskFormat: TaskFormat;
 
   constructor(private readonly options: CloudTasksQueueOptions) {
     this.maxTaskBytes = options.maxTaskBytes ?? 100_000;
+    this.taskFormat = { maxBytes: this.maxTaskBytes, gzip: true };
   }
 
   async enqueue(tasks: QueuedTask[]): Promise<void> {

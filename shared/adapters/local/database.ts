@@ -26,9 +26,21 @@ interface Lane {
   lane: SerialLane;
 }
 
-/** Who writes: each gets its own connection and transaction order. */
-export type Writer = 'meta' | 'events' | 'outbox';
-const WRITERS: readonly Writer[] = ['meta', 'events', 'outbox'];
+/**
+ * How much write-ahead log DuckDB lets build up before it checkpoints into the database file.
+ * Its 16 MB default meant a checkpoint every second or two under ingest, and checkpoints were
+ * a third of the CPU spent per stored event (25 → 16 µs with 1 GB in a 1M-event append test);
+ * 256 MB keeps most of that gain while bounding the log replayed when a crashed twin reopens.
+ */
+const CHECKPOINT_THRESHOLD = '256MB';
+
+/**
+ * Who writes: each gets its own connection and transaction order. The outbox has two: 'outbox'
+ * only adds tasks, the write every acknowledgement waits for; 'delivery' settles delivered ones
+ * (deletes, reschedules), so that those never queue in front of an enqueue.
+ */
+export type Writer = 'meta' | 'events' | 'outbox' | 'delivery';
+const WRITERS: readonly Writer[] = ['meta', 'events', 'outbox', 'delivery'];
 
 export class LocalDatabase {
   private nextReader = 0;
@@ -43,7 +55,7 @@ export class LocalDatabase {
   /** Opens (creating if needed) the database file; `:memory:` for an in-memory database. */
   static async open(file: string, readerCount = 2): Promise<LocalDatabase> {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const instance = await DuckDBInstance.create(file);
+    const instance = await DuckDBInstance.create(file, { checkpoint_threshold: CHECKPOINT_THRESHOLD });
     const lane = async (): Promise<Lane> => ({ connection: await instance.connect(), lane: new SerialLane() });
     const writers = new Map<Writer, Lane>();
     for (const writer of WRITERS) writers.set(writer, await lane());

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { gunzipSync } from 'node:zlib';
+import { decodeTask, encodeTasks, fitsInTask } from '../../shared/ingest/task-codec.ts';
+
+const header = { account_id: 'acct', source_id: 'src', schema: [] };
+const event = (i: number) => JSON.stringify({ id: `e${i}`, timestamp: 1_700_000_000_000_000 + i, event_message: `line ${i} ${'x'.repeat(i % 50)}`, body: { n: i } });
+let counter = 0;
+const ids = () => `batch-${++counter}`;
+
+describe('task codec', () => {
+  it('gzips for a queue that asks, keeping every body under its cap and every event once, in order', async () => {
+    const events = Array.from({ length: 5000 }, (_, i) => event(i));
+    const tasks = await encodeTasks(header, events, { maxBytes: 20_000, gzip: true }, ids);
+    expect(tasks.length).toBeGreaterThan(1);
+    for (const task of tasks) {
+      expect(task.body.length).toBeLessThanOrEqual(20_000);
+      expect(task.body[0]).toBe(0x1f);
+      expect(JSON.parse(gunzipSync(task.body).toString('utf8')).batch_id).toBe(task.name);
+    }
+    const decoded = await Promise.all(tasks.map((task) => decodeTask(task.body)));
+    expect(decoded.flatMap((batch) => batch.events.events().map((e) => e.id))).toEqual(events.map((_, i) => `e${i}`));
+  });
+
+  it('writes plain JSON for a queue that does not compress, split by its raw size', async () => {
+    const events = Array.from({ length: 1000 }, (_, i) => event(i));
+    const tasks = await encodeTasks(header, events, { maxBytes: 30_000, gzip: false }, ids);
+    expect(tasks.length).toBeGreaterThan(3);
+    for (const task of tasks) {
+      expect(task.body.length).toBeLessThanOrEqual(30_000);
+      expect(JSON.parse(task.body.toString('utf8')).source_id).toBe('src');
+    }
+    const decoded = await Promise.all(tasks.map((task) => decodeTask(task.body)));
+    expect(decoded.flatMap((batch) => batch.events.events()).length).toBe(1000);
+  });
+
+  it('refuses one event that alone exceeds the cap', async () => {
+    await expect(encodeTasks(header, [event(1)], { maxBytes: 50, gzip: false }, ids)).rejects.toThrow(RangeError);
+  });
+
+  it('says whether one event fits in a task, compressing only when it is near the limit', () => {
+    expect(fitsInTask(event(1), 100_000)).toBe(true);
+    expect(fitsInTask(JSON.stringify({ s: 'a'.repeat(1_000_000) }), 100_000)).toBe(true);
+    const noise = Array.from({ length: 200_000 }, () => Math.random().toString(36).slice(2)).join('');
+    expect(fitsInTask(JSON.stringify({ s: noise }), 100_000)).toBe(false);
+  });
+
+  it('rejects a body that is not a Kindling batch', async () => {
+    await expect(decodeTask(Buffer.from('{"events":"nope"}'))).rejects.toThrow();
+    await expect(decodeTask(Buffer.from([0x1f, 0x8b, 1, 2, 3]))).rejects.toThrow();
+  });
+});
