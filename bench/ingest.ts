@@ -1,7 +1,9 @@
 /**
  * bench:ingest — the local twin's ingest throughput for 100-event batches, next to a bare Node
  * server that only parses the same body, measured in one run on this machine. Prints events/s,
- * the ratio, p99 latency and the twin's peak RSS.
+ * the ratio, p99 latency and the twin's peak RSS, and how long an acknowledged event takes to
+ * become queryable under that load: every 250 ms a probe event goes into a second source through
+ * the same ingest path, outbox and sink, and is looked for with an LQL search until it is found.
  *
  *   npm run bench:ingest                 (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 by default)
  */
@@ -70,6 +72,56 @@ async function hammer(url: string, body: string, headers: Record<string, string>
   };
 }
 
+async function createSource(base: string, name: string): Promise<string> {
+  const created = await fetch(`${base}/api/sources`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  return ((await created.json()) as { id: string }).id;
+}
+
+const PROBE_EVERY_MS = 250;
+const POLL_EVERY_MS = 25;
+/** A probe not found by then counts as this late. */
+const PROBE_GIVE_UP_MS = 30_000;
+
+/**
+ * Sends a probe event every PROBE_EVERY_MS and, for each, searches for it until it is found;
+ * `stop` ends the sending and resolves with each probe's time from send to found, in ms.
+ */
+function startProbes(base: string, sourceId: string): { stop(): Promise<number[]> } {
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+  const lags: Promise<number>[] = [];
+  const probe = async (n: number): Promise<number> => {
+    const marker = `probe${n}x${Date.now()}`;
+    const sent = performance.now();
+    const ack = await fetch(`${base}/logs?source=${sourceId}`, { method: 'POST', headers, body: JSON.stringify({ message: marker }) });
+    if (ack.status !== 200) return PROBE_GIVE_UP_MS;
+    while (performance.now() - sent < PROBE_GIVE_UP_MS) {
+      const found = await fetch(`${base}/api/sources/${sourceId}/events?limit=1&q=${marker}`, { headers });
+      const { result } = (await found.json()) as { result?: unknown[] };
+      if (result && result.length > 0) return performance.now() - sent;
+      await new Promise((r) => setTimeout(r, POLL_EVERY_MS));
+    }
+    return PROBE_GIVE_UP_MS;
+  };
+  let n = 0;
+  const timer = setInterval(() => lags.push(probe(n++)), PROBE_EVERY_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      return Promise.all(lags);
+    },
+  };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!);
+}
+
 async function main(): Promise<void> {
   const body = batchBody();
 
@@ -89,13 +141,11 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor(`${base}/health`, twin);
-    const created = await fetch(`${base}/api/sources`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench' }),
-    });
-    const { id } = (await created.json()) as { id: string };
+    const id = await createSource(base, 'bench');
+    const probeSource = await createSource(base, 'bench-probe');
+    const probes = startProbes(base, probeSource);
     const kindling = await hammer(`${base}/logs?source=${id}`, body, { authorization: `Bearer ${KEY}` });
+    const lags = await probes.stop();
     const twinPeak = peakRssMb(twin.pid!);
 
     const row = (name: string, run: Run, rss: number) =>
@@ -103,6 +153,10 @@ async function main(): Promise<void> {
     console.log(`bench:ingest — ${BATCH}-event batches, ${CONNECTIONS} connections, ${SECONDS} s each`);
     console.log(row('bare node (parse only)', baseline, barePeak));
     console.log(row('kindling local twin', kindling, twinPeak));
+    console.log(
+      `ingest-to-queryable under load: ${lags.length} probes, p50 ${percentile(lags, 0.5)} ms, ` +
+        `p99 ${percentile(lags, 0.99)} ms, max ${percentile(lags, 1)} ms`,
+    );
     console.log(`ratio (kindling / bare): ${(kindling.eventsPerSecond / baseline.eventsPerSecond).toFixed(3)}`);
   } finally {
     twin.kill('SIGKILL');
