@@ -148,9 +148,9 @@ describe('LocalTaskQueue dispatcher', () => {
     }
   });
 
-  it.each([16, 2])('keeps at most %i deliveries in flight', async (concurrency) => {
-    await open(concurrency === 16 ? {} : { concurrency });
-    await queue.enqueue(Array.from({ length: 40 }, (_, i) => task(`t${i}`)));
+  it.each([32, 2])('keeps at most %i deliveries in flight', async (concurrency) => {
+    await open(concurrency === 32 ? {} : { concurrency });
+    await queue.enqueue(Array.from({ length: 70 }, (_, i) => task(`t${i}`)));
     let active = 0;
     let peak = 0;
     queue.startDelivery(async () => {
