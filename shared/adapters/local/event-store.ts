@@ -241,7 +241,8 @@ const EVENT_COLUMNS = `'[[{"id": "VARCHAR", "timestamp": "BIGINT", "event_messag
 /**
  * One INSERT of batches' JSON text (an array of batches); returns the ids written, in order.
  * Text that is not that (malformed JSON, a missing id or timestamp) is a bad task: retrying
- * cannot fix it.
+ * cannot fix it. Any other failure is left to retry, such as a duplicate key in a table made by
+ * an earlier version with PRIMARY KEY (id), whose repeats beyond the filter's window it refuses.
  */
 async function insertJson(connection: DuckDBConnection, table: string, json: string): Promise<string[]> {
   const reader = await connection
@@ -251,7 +252,7 @@ async function insertJson(connection: DuckDBConnection, table: string, json: str
       [json],
     )
     .catch((error: unknown) => {
-      if (error instanceof Error && /malformed json|conversion error|constraint/i.test(error.message)) {
+      if (error instanceof Error && /malformed json|conversion error|not null constraint/i.test(error.message)) {
         throw new KindlingError(400, 'bad_task', `The task's events are not valid Kindling events: ${error.message}`);
       }
       throw error;
