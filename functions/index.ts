@@ -3,9 +3,12 @@
  * (`--target=ingest`, `sink`, `api`, `admin`, `billing`, `web`). The app context is built on the
  * first request and reused by every later one, as Google's samples do with clients.
  *
- * functions-framework parses bodies before our handler runs and keeps the raw bytes (already
- * gunzipped) in `req.rawBody`; the handler rebuilds a fetch Request from them.
+ * The framework's body parsers are turned off (`raw-bodies.ts`): the handler rebuilds a fetch
+ * Request around the untouched request stream, so every function reads, limits and decodes its
+ * body itself, as on the local twin.
  */
+import './raw-bodies.ts';
+import { Readable } from 'node:stream';
 import type { Request as ExpressRequest, Response as ExpressResponse } from 'express';
 import { http } from '@google-cloud/functions-framework';
 import { loadConfig } from '../shared/config.ts';
@@ -24,17 +27,21 @@ function appContext(): Promise<AppContext> {
   return context;
 }
 
-type RawRequest = ExpressRequest & { rawBody?: Buffer };
-
-function toFetchRequest(req: RawRequest): Request {
+function toFetchRequest(req: ExpressRequest): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name === 'content-encoding' || name === 'content-length') continue;
+    if (value === undefined) continue;
     headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.rawBody !== undefined;
-  return new Request(url, { method: req.method, headers, body: hasBody ? new Uint8Array(req.rawBody!) : undefined });
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  return new Request(url, {
+    method: req.method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    // A streamed request body must say so (fetch's rule for bodies that are streams).
+    duplex: 'half',
+  } as RequestInit);
 }
 
 async function send(res: ExpressResponse, response: Response): Promise<void> {
@@ -45,7 +52,7 @@ async function send(res: ExpressResponse, response: Response): Promise<void> {
 
 function register(name: FunctionName): void {
   let app: KindlingApp | null = null;
-  http(name, async (req: RawRequest, res: ExpressResponse) => {
+  http(name, async (req: ExpressRequest, res: ExpressResponse) => {
     const ctx = await appContext();
     app ??= buildApp(ctx, FUNCTIONS[name]);
     await send(res, await app.fetch(toFetchRequest(req)));
