@@ -60,6 +60,32 @@ export function evenShare(liveInstances: number): number {
   return 1 / Math.max(1, liveInstances);
 }
 
+/** From this part of its sustained rate (and below this part of a full bucket) a key is hot. */
+export const HOT_USAGE = 0.5;
+
+/**
+ * Whether a key needs the cluster's totals every second rather than every ten: when the cluster
+ * uses it at half its sustained rate or more (`usage`, events/s), or its bucket is less than
+ * half full. Below both the bucket only fills, whatever the other instances did since the last
+ * read, unless the rate climbs; a climb shows in this instance's own counts (scaled by its share)
+ * within a second or two, and makes the key hot then.
+ */
+export function isHot(limit: RateLimit, usage: number, tokens: number): boolean {
+  return usage >= HOT_USAGE * limit.perSecond || tokens < HOT_USAGE * limit.burst;
+}
+
+/**
+ * Seconds over which an instance's own rate on a key is averaged for isHot: long enough that a
+ * busy second of a key used at 40 % does not read as 50 %, short enough that a real climb shows
+ * within a second or two (a burst shows in the bucket at once).
+ */
+export const RATE_SECONDS = 3;
+
+/** An exponentially weighted events/s: `rate` as it was `elapsed` seconds ago, plus `events` now. */
+export function movingRate(rate: number, elapsed: number, events = 0): number {
+  return rate * Math.exp(-Math.max(0, elapsed) / RATE_SECONDS) + events / RATE_SECONDS;
+}
+
 export interface BucketView {
   /** Cluster tokens available now (may be negative: a debt). */
   tokens: number;

@@ -1,8 +1,9 @@
 /**
  * The instance's one conversation with the CounterStore: about once a second it writes what
- * every participant (the rate limiter, usage metering) counted since the last write, to this
- * instance's own shard, then reads the totals the participants watch. So Firestore operations
- * grow with instances × seconds, never with requests.
+ * every participant (the rate limiter, usage metering) has due (each decides what: most counts
+ * wait ten seconds, see theirs), in one call to this instance's own shard, then reads the totals
+ * the participants watch. So Firestore operations grow with instances × seconds, never with
+ * requests; a tick with nothing due costs nothing.
  *
  * Fails safe: when the store throws, the counts stay with their participant and are written on
  * a later tick; decisions go on from local counts and the last totals read. The failure is
@@ -11,8 +12,11 @@
 import type { Clock, CounterDelta, CounterStore } from '../ports.ts';
 
 export interface CounterParticipant {
-  /** Deltas to write now (the participant remembers them as being written). */
-  collect(): CounterDelta[];
+  /**
+   * Deltas to write now (the participant remembers them as being written). `closing`: the
+   * instance is going away, so everything not written yet.
+   */
+  collect(closing: boolean): CounterDelta[];
   /** The write of the collected deltas succeeded, or failed and must be collected again. */
   written(ok: boolean): void;
   /** Counters whose totals the participant wants after the write (none if absent). */
@@ -101,7 +105,7 @@ export class CounterSync {
     this.timer = null;
     await this.queued;
     await this.running;
-    await this.write();
+    await this.write(true);
   }
 
   private begin(): Promise<void> {
@@ -116,7 +120,7 @@ export class CounterSync {
   }
 
   private async tick(): Promise<void> {
-    const wrote = await this.write();
+    const wrote = await this.write(false);
     const wanted = this.participants.map((participant) => participant.keysToRead?.() ?? []);
     const keys = wanted.flat();
     let totals: Map<string, number> = new Map();
@@ -135,8 +139,8 @@ export class CounterSync {
   }
 
   /** Writes every participant's deltas in one call; true when it succeeded (or had nothing to do). */
-  private async write(): Promise<boolean> {
-    const deltas = this.participants.flatMap((participant) => participant.collect());
+  private async write(closing: boolean): Promise<boolean> {
+    const deltas = this.participants.flatMap((participant) => participant.collect(closing));
     let ok = true;
     if (deltas.length > 0) {
       try {

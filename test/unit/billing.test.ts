@@ -103,7 +103,7 @@ describe('a source’s limit under its plan', () => {
 });
 
 describe('usage metering', () => {
-  it('counts per account and UTC day, writes once per sync, and keeps counts a failed write did not store', async () => {
+  it('counts per account and UTC day, and keeps counts a failed write did not store', async () => {
     const store = new MemoryCounterStore();
     let now = Date.UTC(2026, 4, 10, 23, 59, 59, 500);
     const clock = { now: () => now };

@@ -1,6 +1,6 @@
 /**
  * The limiter's arithmetic: the windowed token bucket (burst, refill, debt), the projection of
- * cluster counts, the traffic share and the admit/refuse decision.
+ * cluster counts, the traffic share, the admit/refuse decision, and when a key is hot.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,6 +9,8 @@ import {
   decide,
   demandShare,
   evenShare,
+  isHot,
+  movingRate,
   nextTokens,
   projectedCount,
   rateLimit,
@@ -131,5 +133,28 @@ describe('decide', () => {
     expect(remainingAfter(view(100, 0.5), 20)).toBe(30);
     expect(remainingAfter(view(10.7), 0)).toBe(10);
     expect(remainingAfter(view(-40), 0)).toBe(0);
+  });
+});
+
+describe('hot keys', () => {
+  it('are used at half their sustained rate or more, or have less than half a bucket', () => {
+    expect(isHot(limit, 9.9, 200)).toBe(false);
+    expect(isHot(limit, 10, 200)).toBe(true);
+    expect(isHot(limit, 0, 100)).toBe(false);
+    expect(isHot(limit, 0, 99.9)).toBe(true);
+  });
+
+  it('measure an instance\'s own rate over a few seconds: steady, a busy second, time passing', () => {
+    let rate = 0;
+    for (let second = 0; second < 60; second++) rate = movingRate(rate, 1, 8);
+    // 8 events a second, just after the 60th: a little above 8/s, settled.
+    expect(rate).toBeCloseTo(8 / 3 / (1 - Math.exp(-1 / 3)), 3);
+    // One second at twice the rate moves the average by about a third of the step.
+    const busy = movingRate(rate, 1, 16);
+    expect(busy / rate).toBeGreaterThan(1.2);
+    expect(busy / rate).toBeLessThan(1.4);
+    // Time only lowers it, and a clock going back does not raise it.
+    expect(movingRate(rate, 3)).toBeCloseTo(rate / Math.E, 5);
+    expect(movingRate(rate, -5)).toBe(rate);
   });
 });

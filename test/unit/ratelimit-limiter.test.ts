@@ -1,7 +1,8 @@
 /**
  * The RateLimiter with an injected clock and an in-memory CounterStore: windows and bursts over
- * time, instances merging their shard totals, clock skew, a failing store, and store operations
- * that follow time rather than requests.
+ * time, instances merging their shard totals, clock skew, a failing store, store operations
+ * that follow time rather than requests, and keys far from their limit (cool) synced once a
+ * ten-second period while keys near it (hot) are synced every tick.
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import type { Clock, CounterStore } from '../../shared/ports.ts';
 import { CounterSync, RateLimiter, type RateDecision } from '../../shared/ratelimit/index.ts';
 import { CountingCounterStore } from '../support/counting-counter-store.ts';
 import { MemoryCounterStore } from '../support/memory-counter-store.ts';
+import { RecordingCounterStore, type StoreCall } from '../support/recording-counter-store.ts';
 
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -239,7 +241,10 @@ describe('RateLimiter against a misbehaving world', () => {
     expect(log[1]).toMatch(/answers again/);
     const admitted = admittedEvents([...during, ...after], 10);
     expect(Math.abs(admitted - 340)).toBeLessThanOrEqual(20);
-    expect(store.sumOf(`rl:src:${run.target.id}:a:`)).toBe(admitted);
+    // The outage's older windows, settled by the others meanwhile, go out with their period.
+    time.set(START + 10_000);
+    await limiter.syncNow();
+    expect(store.sumOf(`rl:src:${run.target.id}:a:`) + store.sumOf(`rl:src:${run.target.id}:ca:`)).toBe(admitted);
   });
 
   it('uses store operations per second, not per request', async () => {
@@ -251,10 +256,148 @@ describe('RateLimiter against a misbehaving world', () => {
       const decisions = await drive({ time, limiters: [limiter], owner, target: source(owner, 20) }, START, 10_000, 1, stepMs);
       return { calls: store.addCalls + store.totalsCalls, requests: decisions.length };
     };
-    const slow = await operations(100);
+    // 100 and 1,000 events/s against 20/s: hot both times, synced every tick either way.
+    const slow = await operations(10);
     const fast = await operations(1);
-    expect(fast.requests).toBe(100 * slow.requests);
+    expect(fast.requests).toBe(10 * slow.requests);
     expect(fast.calls).toBeLessThanOrEqual(2 * 11 + 2);
     expect(Math.abs(fast.calls - slow.calls)).toBeLessThanOrEqual(2);
+  });
+});
+
+/** Calls naming one of a key's one-second counters (`a` admitted, `d` offered). */
+const byWindow = (calls: StoreCall[], key: string) => calls.filter((call) => call.keys.some((k) => /:[ad]:\d+$/.test(k) && k.startsWith(`rl:${key}:`)));
+/** Everything a limiter has stored of a key: admissions by window and by period, offered events by period. */
+const stored = (store: MemoryCounterStore, key: string) => ({
+  admitted: store.sumOf(`rl:${key}:a:`) + store.sumOf(`rl:${key}:ca:`),
+  offered: store.sumOf(`rl:${key}:pd:`),
+});
+
+describe('cool and hot keys', () => {
+  it('syncs a key far from its limit once a ten-second period, not every tick', async () => {
+    const { all, time } = clocks(0);
+    const store = new RecordingCounterStore(all[0]!);
+    const { limiter, sync } = instance(store, all[0]!);
+    const owner = account('metered');
+    const target = source(owner, 100);
+    // 20 events/s against 100/s for 35 s: about 35 ticks.
+    const decisions = await drive({ time, limiters: [limiter], owner, target }, START, 35_000, 2, 100);
+    expect(decisions.every((decision) => decision.admitted)).toBe(true);
+
+    const key = `src:${target.id}`;
+    const writes = store.touching('add', key);
+    expect(writes.map((call) => call.at - START)).toEqual([10_000, 20_000, 30_000]);
+    expect(writes.flatMap((call) => call.keys.filter((k) => k.includes(key))).sort()).toEqual(
+      [1, 2, 3].flatMap((period) => [`rl:${key}:ca:${START / 10_000 + period - 1}`, `rl:${key}:pd:${START / 10_000 + period - 1}`]).sort(),
+    );
+    const reads = store.touching('totals', key);
+    // The first read takes the key's history in; then one read a period, three seconds into it.
+    expect(reads.map((call) => call.at - START)).toEqual([0, 3_000, 13_000, 23_000, 33_000]);
+    expect(byWindow(reads.slice(1), key)).toEqual([]);
+    // The other ticks cost nothing: no store call but at a period's start and three seconds in.
+    expect(store.calls.every((call) => [0, 3_000].includes((call.at - START) % 10_000))).toBe(true);
+    await sync.close();
+    expect(stored(store, key)).toEqual({ admitted: admittedEvents(decisions, 2), offered: 2 * decisions.length });
+  });
+
+  it('syncs a key on the tick after a burst makes it hot, then every tick while it stays hot', async () => {
+    const { all, time } = clocks(0);
+    const store = new RecordingCounterStore(all[0]!);
+    const { limiter } = instance(store, all[0]!);
+    const owner = account('metered');
+    const target = source(owner, 100);
+    const key = `src:${target.id}`;
+    const run = { time, limiters: [limiter], owner, target };
+    await drive(run, START, 12_050, 2, 100);
+    expect(byWindow(store.calls.filter((call) => call.at > START), key)).toEqual([]);
+
+    // 600 events at once take more than half of the 1,000-event bucket: hot at once.
+    const burst = START + 12_050;
+    time.set(burst);
+    expect((await limiter.check(owner, target, 600)).admitted).toBe(true);
+    await drive(run, burst, 8_000, 20, 100);
+    const nextTick = store.calls.find((call) => call.at > burst)!;
+    expect(nextTick.at - burst).toBeLessThanOrEqual(1_000);
+    expect(byWindow([nextTick], key)).toHaveLength(1);
+    const synced = (op: StoreCall['op']) => new Set(byWindow(store.touching(op, key), key).map((call) => Math.floor(call.at / 1000)));
+    for (let second = Math.floor(burst / 1000) + 1; second < Math.floor(burst / 1000) + 8; second++) {
+      expect(synced('add').has(second), `write at ${second}`).toBe(true);
+      expect(synced('totals').has(second), `read at ${second}`).toBe(true);
+    }
+  });
+
+  it('turns hot within two seconds when the rate climbs past half the limit, and cool again after it falls', async () => {
+    const { all, time } = clocks(0);
+    const store = new RecordingCounterStore(all[0]!);
+    const { limiter } = instance(store, all[0]!);
+    const owner = account('metered');
+    const target = source(owner, 100);
+    const key = `src:${target.id}`;
+    const run = { time, limiters: [limiter], owner, target };
+    await drive(run, START, 15_000, 2, 100);
+    const climb = START + 15_000;
+    await drive(run, climb, 10_000, 15, 100);
+    const firstHot = byWindow(store.touching('add', key), key)[0]!;
+    expect(firstHot.at - climb).toBeLessThanOrEqual(2_000);
+
+    await drive(run, climb + 10_000, 40_000, 2, 100);
+    // The bucket refills and the last period's demand drops: back to one sync a period.
+    const late = store.calls.filter((call) => call.at >= climb + 30_000);
+    expect(byWindow(late, key)).toEqual([]);
+    expect(store.touching('add', key).filter((call) => call.at >= climb + 30_000).length).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps two instances within 10 % of the allowance across a cool spell and a hot one', async () => {
+    const store = new MemoryCounterStore();
+    const { all, time } = clocks(0, 300);
+    const limiters = all.map((clock) => instance(store, clock).limiter);
+    const owner = account('metered');
+    const run = { time, limiters, owner, target: source(owner, 100) };
+    const cool = await drive(run, START, 20_000, 3, 200);
+    const hot = await drive(run, START + 20_000, 20_000, 15, 100);
+    expect(admittedEvents(cool, 3)).toBe(30 * 20);
+    // A full bucket when the hot spell starts (the cool one never dented it), then 100/s.
+    const allowance = 1000 + 100 * 20;
+    expect(Math.abs(admittedEvents(hot, 15) - allowance) / allowance).toBeLessThan(0.1);
+  });
+
+  it('never loses a count across failed writes, hot or cool, and writes the rest on close', async () => {
+    const store = new MemoryCounterStore();
+    const { all, time } = clocks(0, 0);
+    const instances = all.map((clock) => instance(store, clock));
+    const owner = account('metered');
+    const target = source(owner, 100);
+    let admitted = 0;
+    let offered = 0;
+    // Cool, hot, cool again; the store is down every other 2.5 s, period ends included.
+    for (let t = START; t < START + 40_000; t += 100) {
+      time.set(t);
+      store.failing = Math.floor((t - START) / 2_500) % 2 === 1;
+      const events = t >= START + 15_000 && t < START + 25_000 ? 20 : 2;
+      for (const { limiter } of instances) {
+        offered += events;
+        if ((await limiter.check(owner, target, events)).admitted) admitted += events;
+      }
+    }
+    store.failing = false;
+    await Promise.all(instances.map(({ sync }) => sync.close()));
+    expect(admitted).toBeLessThan(offered);
+    expect(stored(store, `src:${target.id}`)).toEqual({ admitted, offered });
+    expect(stored(store, `acct:${owner.id}`)).toEqual({ admitted, offered });
+  });
+
+  it('counts the live instances by period while every key is cool, for the even split of a new key', async () => {
+    const { all, time } = clocks(0, 0, 0);
+    const store = new RecordingCounterStore(all[0]!);
+    const limiters = all.map((clock) => instance(store, clock).limiter);
+    const owner = account('metered');
+    await drive({ time, limiters, owner, target: source(owner, 100) }, START, 25_000, 1, 100);
+    expect(store.touching('add', 'rl:live:').every((call) => call.keys.every((k) => !/^rl:live:\d/.test(k)))).toBe(true);
+    expect(store.touching('add', 'rl:live:p:').length).toBe(3 * 3);
+
+    // A new source on the first instance: a full bucket of 1,000, a third of it here.
+    time.set(START + 25_000);
+    const decision = await limiters[0]!.check(owner, source(owner, 100), 1);
+    expect(decision.source.remaining).toBe(Math.floor(1000 / 3) - 1);
   });
 });
