@@ -51,7 +51,7 @@ export interface AppContext extends Ports {
   commit: GroupCommit;
   ingestor: Ingestor;
   sink: Sink;
-  /** This instance's counter traffic (rate limits and usage), written and read about once a second. */
+  /** This instance's counter traffic (rate limits and usage): each second for keys near their limit, every 10 s otherwise. */
   counterSync: CounterSync;
   limiter: RateLimiter;
   meter: UsageMeter;
