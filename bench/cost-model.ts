@@ -3,7 +3,7 @@
  * naive design (one Firestore write, one task and one insertAll per request) would have had for
  * the same requests. Both designs go through the same `costPerMillion`.
  */
-import { GCP_PRICES, INSTANCE_MEMORY_GIB } from './prices.ts';
+import { GCP_PRICES, INSTANCE_MEMORY_GIB, type Price } from './prices.ts';
 
 const GIB = 1024 ** 3;
 const TASK_CHUNK_BYTES = 32 * 1024;
@@ -48,6 +48,34 @@ export function costPerMillion(usage: Usage): Breakdown {
   const compute = perMillion(instanceSecondsUsd(usage.cpuSeconds));
   const requests = perMillion(usage.functionRequests * p.cloudRunRequest.usd);
   return { queue, firestore, bigquery, compute, requests, total: queue + firestore + bigquery + compute + requests };
+}
+
+/** The parts of #7's target: queue, counters (all of Firestore, caches' reads included) and BigQuery writes. */
+export interface TargetBreakdown {
+  queue: number;
+  firestore: number;
+  bigquery: number;
+  total: number;
+}
+
+/**
+ * USD per million events for the queue, Firestore and BigQuery once their monthly free tiers are
+ * used up: the run's usage scaled to `monthlyEvents` (a 30-day month at the benched rate), each
+ * free tier deducted, the rest priced.
+ */
+export function beyondFreeTiersPerMillion(usage: Usage, monthlyEvents: number): TargetBreakdown {
+  const p = GCP_PRICES;
+  const scale = usage.events === 0 ? 0 : monthlyEvents / usage.events;
+  const billed = (amount: number, price: Price) => Math.max(0, amount * scale - price.freePerMonth) * price.usd;
+  const perMillion = (usd: number) => (monthlyEvents === 0 ? 0 : (usd * 1e6) / monthlyEvents);
+  const queue = perMillion(billed(usage.taskOperations, p.cloudTasksOperation));
+  const { reads, writes, deletes } = usage.firestore;
+  const firestore = perMillion(
+    billed(reads, p.firestoreRead) + billed(writes, p.firestoreWrite) + billed(deletes, p.firestoreDelete),
+  );
+  const writer = usage.bigquery.writer === 'storage' ? p.bigqueryStorageWriteGiB : p.bigqueryStreamingInsertGiB;
+  const bigquery = perMillion(billed(usage.bigquery.billedBytes / GIB, writer));
+  return { queue, firestore, bigquery, total: queue + firestore + bigquery };
 }
 
 /** One vCPU and the instance's memory for `seconds`. */

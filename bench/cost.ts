@@ -8,7 +8,7 @@
  * BigQuery billed byte is counted, the instances' CPU time measured, and the sum priced with
  * bench/prices.ts next to the naive design's figures for the same requests.
  *
- *   npm run bench:cost   (BENCH_SECONDS=30 BENCH_RATE=2000 BENCH_BATCH=10 BENCH_INSTANCES=1,4 by default)
+ *   npm run bench:cost   (BENCH_SECONDS=30 BENCH_RATE=2000 BENCH_BATCH=100 BENCH_INSTANCES=1,4 by default)
  *
  * The instances inherit this process's environment, so e.g. BIGQUERY_WRITE_API=insertall or
  * INGEST_LINGER_MS=50 price another configuration.
@@ -26,14 +26,15 @@ import { BigQueryFake } from '../test/support/fakes/bigquery-fake.ts';
 import { BigQueryWriteFake } from '../test/support/fakes/bigquery-write-fake.ts';
 import { CloudTasksFake } from '../test/support/fakes/cloud-tasks-fake.ts';
 import type { InstanceMessage } from './cost-instance.ts';
-import { COMPONENTS, costPerMillion, instanceSecondsUsd, naiveUsage, type Breakdown, type Usage } from './cost-model.ts';
+import { beyondFreeTiersPerMillion, COMPONENTS, costPerMillion, instanceSecondsUsd, naiveUsage, type Breakdown, type Usage } from './cost-model.ts';
 import { logEvent, runLoad, type LoadResult } from './load.ts';
 import { GCP_PRICES, PRICES_READ_ON } from './prices.ts';
 import { cloudRunCheckedToken, TaskDelivery } from './task-delivery.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
-const BATCH = Number(process.env.BENCH_BATCH ?? 10);
+/** Logflare's clients send batches (pino-logflare and the Elixir backend up to 100 events). */
+const BATCH = Number(process.env.BENCH_BATCH ?? 100);
 const INSTANCES = (process.env.BENCH_INSTANCES ?? '1,4').split(',').map(Number);
 const DRAIN_TIMEOUT_MS = 120_000;
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -286,6 +287,13 @@ async function main(): Promise<void> {
       `${((freeTiB / perEvent) / 1e9).toFixed(1)} billion events at ${perEvent.toFixed(0)} billed bytes each; ` +
       `Cloud Tasks ${GCP_PRICES.cloudTasksOperation.free}; Firestore ${GCP_PRICES.firestoreWrite.free}; ` +
       `Cloud Run ${GCP_PRICES.cloudRunVcpuSecond.free}`,
+  );
+  const monthlyEvents = RATE * 30 * 86_400;
+  const target = beyondFreeTiersPerMillion(final.measured, monthlyEvents);
+  console.log(
+    `target (queue + Firestore + BigQuery writes beyond free tiers, a 30-day month at ${RATE} events/s = ` +
+      `${(monthlyEvents / 1e9).toFixed(2)} billion events, ${final.instances} instances): ${usd(target.total)} per 1M events ` +
+      `(queue ${usd(target.queue)}, firestore ${usd(target.firestore)}, bigquery ${usd(target.bigquery)})`,
   );
   const naive = costPerMillion(final.naive);
   const b = last!;

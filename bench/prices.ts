@@ -1,8 +1,9 @@
 /**
  * Google Cloud list prices (USD) that bench:cost multiplies measured usage by: the one table of
  * them in the code. Region us-central1 (Tier 1) and the US multi-region for BigQuery, where
- * Kindling deploys by default (cloudbuild.yaml). Free tiers are listed, not deducted: the bench
- * prints the marginal cost of an event beyond them.
+ * Kindling deploys by default (cloudbuild.yaml). The bench prints the marginal cost of an event
+ * (free tiers not deducted) and, for #7's target, the cost left beyond the free tiers over a
+ * 30-day month at the benched rate.
  *
  * Written down on the date below from DESIGN.md's facts and the public pricing pages as last
  * read; this machine has no internet access, so the pages were not re-read that day. `verified`
@@ -15,6 +16,8 @@ export interface Price {
   per: string;
   /** What the free tier gives, per month unless it says otherwise. */
   free: string;
+  /** The free tier in the price's unit (`per`) for a 30-day month; 0 when there is none. */
+  freePerMonth: number;
   source: string;
   /**
    * True where DESIGN.md states the figure itself; false where it states only the billing rule
@@ -28,6 +31,7 @@ export const GCP_PRICES = {
     usd: 0.4 / 1e6,
     per: 'billable operation (API call or delivery attempt, per started 32 KiB of the task)',
     free: '1,000,000 operations',
+    freePerMonth: 1_000_000,
     source: 'https://cloud.google.com/tasks/pricing',
     verified: true,
   },
@@ -35,6 +39,7 @@ export const GCP_PRICES = {
     usd: 0.03 / 1e5,
     per: 'document read (an aggregation query: one read per 1,000 index entries, at least one)',
     free: '50,000 reads a day',
+    freePerMonth: 50_000 * 30,
     source: 'https://cloud.google.com/firestore/pricing (Standard edition, us-central1)',
     verified: false,
   },
@@ -42,6 +47,7 @@ export const GCP_PRICES = {
     usd: 0.09 / 1e5,
     per: 'document write',
     free: '20,000 writes a day',
+    freePerMonth: 20_000 * 30,
     source: 'https://cloud.google.com/firestore/pricing (Standard edition, us-central1)',
     verified: false,
   },
@@ -49,6 +55,7 @@ export const GCP_PRICES = {
     usd: 0.01 / 1e5,
     per: 'document delete',
     free: '20,000 deletes a day',
+    freePerMonth: 20_000 * 30,
     source: 'https://cloud.google.com/firestore/pricing (Standard edition, us-central1)',
     verified: false,
   },
@@ -56,6 +63,7 @@ export const GCP_PRICES = {
     usd: 0.05,
     per: 'GiB of rows accepted by tabledata.insertAll ($0.01 per 200 MiB), each row at least 1 KiB',
     free: 'none',
+    freePerMonth: 0,
     source: 'https://cloud.google.com/bigquery/pricing#data_ingestion_pricing',
     verified: false,
   },
@@ -63,6 +71,7 @@ export const GCP_PRICES = {
     usd: 0.025,
     per: 'GiB ingested through the Storage Write API, no per-row minimum',
     free: '2 TiB',
+    freePerMonth: 2 * 1024,
     source: 'https://cloud.google.com/bigquery/pricing#data_ingestion_pricing',
     verified: false,
   },
@@ -70,6 +79,7 @@ export const GCP_PRICES = {
     usd: 0.000024,
     per: 'vCPU-second (request-based billing, Tier 1)',
     free: '180,000 vCPU-seconds',
+    freePerMonth: 180_000,
     source: 'https://cloud.google.com/run/pricing',
     verified: false,
   },
@@ -77,6 +87,7 @@ export const GCP_PRICES = {
     usd: 0.0000025,
     per: 'GiB-second of memory (request-based billing, Tier 1)',
     free: '360,000 GiB-seconds',
+    freePerMonth: 360_000,
     source: 'https://cloud.google.com/run/pricing',
     verified: false,
   },
@@ -84,6 +95,7 @@ export const GCP_PRICES = {
     usd: 0.4 / 1e6,
     per: 'request',
     free: '2,000,000 requests',
+    freePerMonth: 2_000_000,
     source: 'https://cloud.google.com/run/pricing',
     verified: false,
   },
