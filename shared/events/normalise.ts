@@ -17,6 +17,8 @@
  *   `""` elements are kept (they are values of a string array, not missing fields).
  * - Numbers JSON cannot carry (a literal like 1e999 parses to Infinity) reject the event.
  * - NUL and other control characters in strings are kept as they are.
+ * - A lone UTF-16 surrogate (JSON can carry one as `\ud800`) becomes U+FFFD: stored text is
+ *   UTF-8, which cannot hold one, and DuckDB's and BigQuery's JSON readers refuse it.
  */
 import { normaliseKey } from './keys.ts';
 import type { JsonObject, JsonValue, LogEvent } from './model.ts';
@@ -102,9 +104,14 @@ function topLevelName(name: string): string {
 }
 
 function eventId(value: JsonValue | undefined, ctx: NormaliseContext): string {
-  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'string' && value !== '') return wellFormed(value);
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return ctx.newId();
+}
+
+/** The string with each lone surrogate replaced by U+FFFD; the same string when it has none. */
+function wellFormed(value: string): string {
+  return value.isWellFormed() ? value : value.toWellFormed();
 }
 
 /** Null when the message is a value too deeply nested to write as JSON text. */
@@ -113,7 +120,7 @@ function eventMessage(raw: JsonObject): string | null {
   if (value === undefined || value === null) value = raw.event_message;
   if (value === undefined || value === null) value = raw.log_entry;
   if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return wellFormed(value);
   try {
     return JSON.stringify(value);
   } catch {
@@ -125,7 +132,7 @@ function eventMessage(raw: JsonObject): string | null {
 function normaliseValue(value: JsonValue | undefined, depth: number): Normalised {
   switch (typeof value) {
     case 'string':
-      return value === '' ? DROP : value;
+      return value === '' ? DROP : wellFormed(value);
     case 'number':
       return Number.isFinite(value) ? value : new Unstorable('non_finite');
     case 'boolean':

@@ -8,6 +8,7 @@ import { LocalDatabase } from '../../shared/adapters/local/database.ts';
 import { LocalEventStore } from '../../shared/adapters/local/event-store.ts';
 import { eventTableName } from '../../shared/adapters/names.ts';
 import type { SourceRef } from '../../shared/ports.ts';
+import type { LogEvent } from '../../shared/events/model.ts';
 import { batchFromJson } from '../../shared/events/batch.ts';
 import { describeEventStoreContract, event, SCHEMA, T0, VARIED } from './event-store.contract.ts';
 
@@ -139,12 +140,23 @@ describe('LocalEventStore (DuckDB) specifics', () => {
     const { db, store } = await openStore();
     const source = { accountId: randomUUID(), sourceId: randomUUID() };
     await store.ensureTable(source, SCHEMA);
-    const refuse = (text: string) => store.insert(source, SCHEMA, batchFromJson(text, () => []));
+    const refuse = (text: string) => store.insert(source, SCHEMA, batchFromJson(text, (json) => JSON.parse(json) as LogEvent[]));
     for (const text of ['[{"id": "a", "timestamp": 1', '[{"timestamp": 1, "event_message": "no id", "body": {}}]', '[{"id": "b", "timestamp": "soon"}]']) {
       await expect(refuse(text)).rejects.toMatchObject({ status: 400, code: 'bad_task' });
     }
     await store.insert(source, SCHEMA, [event('fine', T0)]);
     expect(await storedIds(db, source)).toEqual(['fine']);
+    await db.close();
+  });
+
+  it('stores a batch DuckDB refuses for a lone surrogate, with U+FFFD in its place', async () => {
+    const { db, store } = await openStore();
+    const source = { accountId: randomUUID(), sourceId: randomUUID() };
+    const text = JSON.stringify([event('lone', T0, { metadata: { s: 'a\ud800b' } })]);
+    const outcome = await store.insert(source, SCHEMA, batchFromJson(text, (json) => JSON.parse(json) as LogEvent[]));
+    expect(outcome).toEqual({ inserted: 1, failed: [] });
+    const [stored] = await store.listEvents(source, SCHEMA, { limit: 1 });
+    expect(stored!.body).toEqual({ metadata: { s: 'a\ufffdb' } });
     await db.close();
   });
 
@@ -154,7 +166,7 @@ describe('LocalEventStore (DuckDB) specifics', () => {
     await store.ensureTable(source, SCHEMA);
     const outcomes = await Promise.allSettled([
       store.insert(source, SCHEMA, [event('before', T0)]),
-      store.insert(source, SCHEMA, batchFromJson('[{"id": "broken"', () => [])),
+      store.insert(source, SCHEMA, batchFromJson('[{"id": "broken"', (json) => JSON.parse(json) as LogEvent[])),
       store.insert(source, SCHEMA, [event('after', T0)]),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);

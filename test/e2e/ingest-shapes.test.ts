@@ -142,6 +142,12 @@ describe('event fields', () => {
     expect(event!.metadata).toEqual({ ____: 'v', _weird_: 'w' });
   });
 
+  it('stores a lone surrogate escape as U+FFFD instead of refusing or losing the event', async () => {
+    const [event] = await sendAndRead('{"message": "half \\ud83d of an emoji", "metadata": {"s": "\\udc00"}}');
+    expect(event!.event_message).toBe('half \ufffd of an emoji');
+    expect(event!.metadata).toEqual({ s: '\ufffd' });
+  });
+
   it('accepts a 20,000-event batch', async () => {
     const batch = Array.from({ length: 20_000 }, (_, i) => ({ message: `event ${i}`, metadata: { i } }));
     const events = await sendAndRead({ batch }, {}, 20_000);

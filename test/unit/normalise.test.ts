@@ -140,6 +140,13 @@ describe('normaliseEvent: body', () => {
     expect(accept({ metadata: { text: 'a\u0000b\u0000' } }).body).toEqual({ metadata: { text: 'a\u0000b\u0000' } });
   });
 
+  it('replaces lone UTF-16 surrogates with U+FFFD in values, the message and the id; keeps pairs', () => {
+    const event = accept({ id: 'id\ud800', message: 'm\udc00', metadata: { s: 'a\ud800b', list: ['\udfff'], ok: '🔥' } });
+    expect(event.id).toBe('id\ufffd');
+    expect(event.event_message).toBe('m\ufffd');
+    expect(event.body).toEqual({ metadata: { s: 'a\ufffdb', list: ['\ufffd'], ok: '🔥' } });
+  });
+
   it('lets the later of two keys that normalise to the same name win', () => {
     expect(accept({ 'a b': 1, a_b: 2 }).body).toEqual({ a_b: 2 });
     expect(accept({ 'a b': 1, a_b: null }).body).toEqual({ a_b: 1 });

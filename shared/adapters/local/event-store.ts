@@ -25,7 +25,7 @@ import type { LocalDatabase } from './database.ts';
 import { eventRelationSql } from './event-relation.ts';
 import { runLocalQuery } from './sql-runner.ts';
 import { RecentIds } from './recent-ids.ts';
-import { asBatch, type EventBatch, type Insertable } from '../../events/batch.ts';
+import { asBatch, batchFromJson, type EventBatch, type Insertable } from '../../events/batch.ts';
 import { KindlingError } from '../../errors.ts';
 
 /**
@@ -90,12 +90,11 @@ export class LocalEventStore implements EventStore {
     const batch = asBatch(events);
     const { batches, written } = group;
     const index = batches.push(batch) - 1;
-    const inserted = await written.catch((error: unknown) => {
+    const inserted = await written.catch(async (error: unknown) => {
+      if (!isBadTask(error)) throw error;
       // One bad batch fails the shared transaction: the others are each tried again on their own.
-      if (!(error instanceof KindlingError && error.code === 'bad_task' && batches.length > 1)) throw error;
-      return this.db.transaction((connection) => this.append(connection, table, [batch]), 'events').then(
-        ([count]) => Object.assign([], { [index]: count }) as number[],
-      );
+      const count = batches.length > 1 ? await this.insertAlone(table, batch).catch(() => null) : null;
+      return Object.assign([], { [index]: count ?? (await this.insertRepaired(table, batch, error)) }) as number[];
     });
     return { inserted: inserted[index] ?? 0, failed: [] };
   }
@@ -178,6 +177,33 @@ export class LocalEventStore implements EventStore {
     return found;
   }
 
+  private async insertAlone(table: string, batch: EventBatch): Promise<number> {
+    const [count] = await this.db.transaction((connection) => this.append(connection, table, [batch]), 'events');
+    return count ?? 0;
+  }
+
+  /**
+   * Last try for a batch DuckDB's JSON reader refused: parsed by JavaScript's, which is more
+   * lenient (a lone UTF-16 surrogate, say, that JSON.stringify writes as `\ud800` and DuckDB
+   * refuses), and written again with each lone surrogate as U+FFFD. A batch with nothing to
+   * repair, or that JavaScript cannot parse either, is a bad task after all.
+   */
+  private async insertRepaired(table: string, batch: EventBatch, refusal: unknown): Promise<number> {
+    let repaired = false;
+    let json: string;
+    try {
+      json = JSON.stringify(batch.events(), (_key, value: unknown) => {
+        if (typeof value !== 'string' || value.isWellFormed()) return value;
+        repaired = true;
+        return value.toWellFormed();
+      });
+    } catch {
+      throw refusal;
+    }
+    if (!repaired) throw refusal;
+    return this.insertAlone(table, batchFromJson(json, () => JSON.parse(json) as LogEvent[], batch.size()));
+  }
+
   /**
    * Inserts every batch in one statement, with DuckDB parsing the JSON text (off the event loop,
    * and without building objects), then takes out what repeats an id: an id met twice in this
@@ -233,6 +259,10 @@ export class LocalEventStore implements EventStore {
     }
     return loaded;
   }
+}
+
+function isBadTask(error: unknown): error is KindlingError {
+  return error instanceof KindlingError && error.code === 'bad_task';
 }
 
 /** The events' columns, from the JSON text of an array of arrays of LogEvents; `body` stays JSON. */
