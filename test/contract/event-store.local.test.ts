@@ -160,6 +160,26 @@ describe('LocalEventStore (DuckDB) specifics', () => {
     await db.close();
   });
 
+  it('rebuilds a table an earlier version made with PRIMARY KEY (id) without it, keeping its rows', async () => {
+    const db = await LocalDatabase.open(':memory:');
+    const source = { accountId: randomUUID(), sourceId: randomUUID() };
+    const table = eventTableName(source.sourceId);
+    await db.write(async (c) => {
+      await c.run(`CREATE TABLE "${table}" (id VARCHAR PRIMARY KEY, timestamp TIMESTAMP NOT NULL, event_message VARCHAR, body JSON)`);
+      await c.run(`INSERT INTO "${table}" VALUES ('old-1', make_timestamp(${T0}), 'a', '{"n":1}'), ('old-2', make_timestamp(${T0}), 'b', NULL)`);
+    });
+    const store = new LocalEventStore(db, { dedupeWindow: 2 });
+    await store.insert(source, SCHEMA, [event('new-1', T0), event('new-2', T0), event('new-3', T0)]);
+    // 'old-1' is out of the 2-id window now: stored again rather than refused forever by an index.
+    expect(await store.insert(source, SCHEMA, [event('old-1', T0)])).toEqual({ inserted: 1, failed: [] });
+    expect((await storedIds(db, source)).sort()).toEqual(['new-1', 'new-2', 'new-3', 'old-1', 'old-1', 'old-2']);
+    const constraints = await db.read((c) =>
+      c.runAndReadAll("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = $t", { t: table }),
+    );
+    expect(constraints.getRows().flat()).toEqual(['NOT NULL', 'NOT NULL']);
+    await db.close();
+  });
+
   it('keeps the good batches of a group commit that one bad batch failed', async () => {
     const { db, store } = await openStore();
     const source = { accountId: randomUUID(), sourceId: randomUUID() };

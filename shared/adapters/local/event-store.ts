@@ -56,13 +56,10 @@ export class LocalEventStore implements EventStore {
   async ensureTable(source: SourceRef, _schema: SourceSchema): Promise<void> {
     const table = eventTableName(source.sourceId);
     if (this.tables.has(table)) return;
-    await this.db.write((connection) =>
-      connection.run(
-        `CREATE TABLE IF NOT EXISTS "${table}" (` +
-          'id VARCHAR NOT NULL, timestamp TIMESTAMP NOT NULL, event_message VARCHAR, body JSON)',
-      ),
-      'events',
-    );
+    await this.db.write(async (connection) => {
+      await connection.run(`CREATE TABLE IF NOT EXISTS "${table}" (${EVENT_TABLE_COLUMNS})`);
+      await dropIdIndex(connection, table);
+    }, 'events');
     this.tables.add(table);
   }
 
@@ -258,6 +255,33 @@ export class LocalEventStore implements EventStore {
       this.recent.set(table, loaded);
     }
     return loaded;
+  }
+}
+
+const EVENT_TABLE_COLUMNS = 'id VARCHAR NOT NULL, timestamp TIMESTAMP NOT NULL, event_message VARCHAR, body JSON';
+
+/**
+ * Rebuilds a table an earlier version made with PRIMARY KEY (id) without it, once: DuckDB cannot
+ * drop a primary key in place, and with it a repeat the filter no longer remembers would be
+ * refused by the index on every retry instead of stored. Copies the rows in one transaction.
+ */
+async function dropIdIndex(connection: DuckDBConnection, table: string): Promise<void> {
+  const keys = await connection.runAndReadAll(
+    "SELECT count(*) FROM duckdb_constraints() WHERE table_name = $table AND constraint_type = 'PRIMARY KEY'",
+    { table },
+  );
+  if (Number(keys.getRows()[0]?.[0] ?? 0) === 0) return;
+  const rebuilt = `${table}_rebuilt`;
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    await connection.run(`CREATE TABLE "${rebuilt}" (${EVENT_TABLE_COLUMNS})`);
+    await connection.run(`INSERT INTO "${rebuilt}" SELECT id, timestamp, event_message, body FROM "${table}" ORDER BY rowid`);
+    await connection.run(`DROP TABLE "${table}"`);
+    await connection.run(`ALTER TABLE "${rebuilt}" RENAME TO "${table}"`);
+    await connection.run('COMMIT');
+  } catch (error) {
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw error;
   }
 }
 
