@@ -11,6 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalDatabase } from '../../shared/adapters/local/database.ts';
 import { LocalTaskQueue, type LocalTaskQueueOptions } from '../../shared/adapters/local/task-queue.ts';
 import { describeTaskQueueContract, task } from './task-queue.contract.ts';
+import { LocalEventStore } from '../../shared/adapters/local/event-store.ts';
+import { randomUUID } from 'node:crypto';
 
 async function queuedNames(db: LocalDatabase): Promise<string[]> {
   const reader = await db.read((c) => c.runAndReadAll('SELECT name FROM outbox ORDER BY name'));
@@ -223,5 +225,27 @@ describe('LocalTaskQueue dispatcher', () => {
     expect(await queue.pending()).toBe(1);
     release();
     await until(async () => (await queue.pending()) === 0);
+  });
+
+  it('settles a task in the transaction that writes its events: the row is gone as they land', async () => {
+    await open();
+    const store = new LocalEventStore(db);
+    const source = { accountId: randomUUID(), sourceId: randomUUID() };
+    await queue.enqueue([task('written', Buffer.from('written')), task('refused', Buffer.from('refused'))]);
+    const seen: Record<string, string[]> = {};
+    queue.startDelivery(async (body) => {
+      const name = body.toString();
+      if (name === 'refused') {
+        seen[name] = await queuedNames(db);
+        throw new Error('the store is down');
+      }
+      await store.insert(source, [], [{ id: 'e1', timestamp: 1, event_message: 'm', body: {} }]);
+      // Before the handler returns, the committed insert has already taken its outbox row.
+      seen[name] = await queuedNames(db);
+    });
+    await until(() => seen.written !== undefined && seen.refused !== undefined);
+    expect(seen.written).not.toContain('written');
+    expect(seen.refused).toContain('refused');
+    expect(await queuedNames(db)).toEqual(['refused']);
   });
 });

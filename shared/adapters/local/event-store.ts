@@ -25,13 +25,15 @@ import type { LocalDatabase } from './database.ts';
 import { eventRelationSql } from './event-relation.ts';
 import { runLocalQuery } from './sql-runner.ts';
 import { RecentIds } from './recent-ids.ts';
+import { deliveryScope, type Delivery } from './delivery-scope.ts';
 import { asBatch, batchFromJson, type EventBatch, type Insertable } from '../../events/batch.ts';
 import { KindlingError } from '../../errors.ts';
 
 /**
  * How many of a table's latest ids are remembered to spot a repeated id without an index. An id
- * repeated within this many events of its source is stored once (a redelivered task always is);
- * older repeats are not looked for, as with BigQuery's insertId. 1M ids cost 16 MB.
+ * repeated within this many events of its source is stored once; older repeats are not looked
+ * for, as with BigQuery's insertId. 1M ids cost 16 MB. (A task redelivered after a crash does not
+ * depend on it: its outbox row goes in the transaction that writes its events.)
  */
 export const DEDUPE_WINDOW = 1_000_000;
 
@@ -39,7 +41,7 @@ export class LocalEventStore implements EventStore {
   /** Tables known to exist, so the hot path skips the catalog lookup. */
   private readonly tables = new Set<string>();
   /** Per table, the batches waiting for the next insert transaction, and its outcome. */
-  private readonly groups = new Map<string, { batches: EventBatch[]; written: Promise<number[]> }>();
+  private readonly groups = new Map<string, { batches: EventBatch[]; deliveries: Delivery[]; written: Promise<number[]> }>();
   /** Per table, its latest ids; loaded from the table on the first insert of this process. */
   private readonly recent = new Map<string, Promise<RecentIds>>();
 
@@ -75,24 +77,30 @@ export class LocalEventStore implements EventStore {
     let group = this.groups.get(table);
     if (!group) {
       const batches: EventBatch[] = [];
+      const deliveries: Delivery[] = [];
       group = {
         batches,
+        deliveries,
         written: this.db.transaction((connection) => {
           this.groups.delete(table);
-          return this.append(connection, table, batches);
+          return this.append(connection, table, batches, deliveries);
         }, 'events'),
       };
       this.groups.set(table, group);
     }
     const batch = asBatch(events);
-    const { batches, written } = group;
+    // Delivered from the local outbox: the row is deleted in the transaction that writes the events.
+    const delivery = deliveryScope.getStore();
+    const { batches, deliveries, written } = group;
     const index = batches.push(batch) - 1;
+    if (delivery) deliveries.push(delivery);
     const inserted = await written.catch(async (error: unknown) => {
       if (!isBadTask(error)) throw error;
       // One bad batch fails the shared transaction: the others are each tried again on their own.
-      const count = batches.length > 1 ? await this.insertAlone(table, batch).catch(() => null) : null;
-      return Object.assign([], { [index]: count ?? (await this.insertRepaired(table, batch, error)) }) as number[];
+      const count = batches.length > 1 ? await this.insertAlone(table, batch, delivery).catch(() => null) : null;
+      return Object.assign([], { [index]: count ?? (await this.insertRepaired(table, batch, delivery, error)) }) as number[];
     });
+    if (delivery) delivery.settled = true;
     return { inserted: inserted[index] ?? 0, failed: [] };
   }
 
@@ -174,8 +182,9 @@ export class LocalEventStore implements EventStore {
     return found;
   }
 
-  private async insertAlone(table: string, batch: EventBatch): Promise<number> {
-    const [count] = await this.db.transaction((connection) => this.append(connection, table, [batch]), 'events');
+  private async insertAlone(table: string, batch: EventBatch, delivery: Delivery | undefined): Promise<number> {
+    const deliveries = delivery ? [delivery] : [];
+    const [count] = await this.db.transaction((connection) => this.append(connection, table, [batch], deliveries), 'events');
     return count ?? 0;
   }
 
@@ -185,7 +194,12 @@ export class LocalEventStore implements EventStore {
    * refuses), and written again with each lone surrogate as U+FFFD. A batch with nothing to
    * repair, or that JavaScript cannot parse either, is a bad task after all.
    */
-  private async insertRepaired(table: string, batch: EventBatch, refusal: unknown): Promise<number> {
+  private async insertRepaired(
+    table: string,
+    batch: EventBatch,
+    delivery: Delivery | undefined,
+    refusal: unknown,
+  ): Promise<number> {
     let repaired = false;
     let json: string;
     try {
@@ -198,16 +212,22 @@ export class LocalEventStore implements EventStore {
       throw refusal;
     }
     if (!repaired) throw refusal;
-    return this.insertAlone(table, batchFromJson(json, () => JSON.parse(json) as LogEvent[], batch.size()));
+    return this.insertAlone(table, batchFromJson(json, () => JSON.parse(json) as LogEvent[], batch.size()), delivery);
   }
 
   /**
    * Inserts every batch in one statement, with DuckDB parsing the JSON text (off the event loop,
    * and without building objects), then takes out what repeats an id: an id met twice in this
-   * transaction, or one the filter suspects is stored already, keeps only its first row. Returns,
-   * per batch, how many of its events are new.
+   * transaction, or one the filter suspects is stored already, keeps only its first row; and
+   * deletes the outbox rows of the deliveries the batches came in. Returns, per batch, how many
+   * of its events are new.
    */
-  private async append(connection: DuckDBConnection, table: string, batches: EventBatch[]): Promise<number[]> {
+  private async append(
+    connection: DuckDBConnection,
+    table: string,
+    batches: EventBatch[],
+    deliveries: Delivery[],
+  ): Promise<number[]> {
     const recent = await this.recentIds(table, connection);
     const ids = await insertJson(connection, table, `[${batches.map((batch) => batch.json()).join(',')}]`);
     const written: string[][] = [];
@@ -232,6 +252,11 @@ export class LocalEventStore implements EventStore {
         for (const id of ids) if (candidates.has(id)) owners.get(id)?.push(index) ?? owners.set(id, [index]);
       });
       for (const id of await deleteRepeats(connection, table, [...candidates])) counts[owners.get(id)!.pop()!]! -= 1;
+    }
+    if (deliveries.length > 0) {
+      await connection.run('DELETE FROM outbox WHERE name IN (SELECT unnest($names))', {
+        names: listValue(deliveries.map((delivery) => delivery.name)),
+      }, { names: LIST(VARCHAR) });
     }
     // Remembered before the commit: should it fail, a suspicion is only checked, never trusted.
     for (const id of seen) recent.add(id);

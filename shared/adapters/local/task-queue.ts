@@ -2,12 +2,15 @@
  * The local twin's TaskQueue: a durable outbox table in the one DuckDB database and an
  * in-process dispatcher that hands due rows to the sink, deleting a row once delivered and
  * rescheduling it with exponential backoff when delivery fails. A task is never dropped: rows
- * left by a crashed process are delivered by the next one.
+ * left by a crashed process are delivered by the next one. A delivery that writes events has
+ * its row deleted by the transaction that writes them (see delivery-scope.ts), so a task is
+ * never both written and still queued.
  */
 import { blobValue, listValue, LIST, VARCHAR, type DuckDBBlobValue } from '@duckdb/node-api';
 import type { Clock, QueuedTask, TaskFormat, TaskHandler, TaskQueue } from '../../ports.ts';
 import { assertTaskName } from '../names.ts';
 import type { LocalDatabase } from './database.ts';
+import { deliveryScope, type Delivery } from './delivery-scope.ts';
 
 export interface LocalTaskQueueOptions {
   clock?: Clock;
@@ -207,14 +210,16 @@ export class LocalTaskQueue implements TaskQueue {
   }
 
   private async deliver(task: DueTask): Promise<void> {
+    const delivery: Delivery = { name: task.name, settled: false };
     try {
-      await this.handler!(task.body);
+      await deliveryScope.run(delivery, () => this.handler!(task.body));
     } catch (error) {
       this.onDeliveryError?.(error, { name: task.name, attempts: task.attempts + 1 });
       await this.reschedule(task).catch(() => undefined);
       return;
     }
-    await this.markDone(task.name).catch(() => undefined);
+    // Settled already when the sink wrote the events: their transaction deleted the row.
+    if (!delivery.settled) await this.markDone(task.name).catch(() => undefined);
   }
 
   /** Backs off exponentially with "equal jitter": half the delay fixed, half random. */
