@@ -17,7 +17,7 @@ import { LocalDatabase } from '../../shared/adapters/local/database.ts';
 import { LocalCounterStore } from '../../shared/adapters/local/counter-store.ts';
 import { DEFAULT_ACCOUNT_ID } from '../../shared/accounts/provision.ts';
 import { usageCounter } from '../../shared/billing/metering.ts';
-import { ADMIN_TOKEN, createSource, freePort, ingest, readAll, startTwin, type Twin } from '../support/twin.ts';
+import { ADMIN_TOKEN, createSource, freePort, ingest, readAll, startTwin, waitForEvents, type Twin } from '../support/twin.ts';
 
 const DAY_MS = 86_400_000;
 const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
@@ -164,7 +164,8 @@ describe('POST /billing/report', () => {
     for (let i = 0; i < 3; i++) expect((await ingest(twin, source, { batch }, { key: customer.key })).status).toBe(200);
     await usageToday(customer.key, 300);
     // Bytes are metered as stored: each event's normalised JSON, id and timestamp included.
-    const stored = await readAll(twin, source, customer.key);
+    // Metering counts at acknowledgement; the sink stores asynchronously, so wait for it.
+    const stored = await waitForEvents(twin, source, 300, 20_000, customer.key);
     expect(stored).toHaveLength(300);
     const bytes = stored.reduce((sum, { id, timestamp, event_message, ...body }) => {
       const micros = Date.parse(timestamp) * 1000 + Number(timestamp.slice(23, 26));

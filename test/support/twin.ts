@@ -149,10 +149,16 @@ export async function readAll(twin: Twin, source: string, key?: string): Promise
 }
 
 /** Polls until the source has at least `count` events (the sink is asynchronous). */
-export async function waitForEvents(twin: Twin, source: string, count: number, timeoutMs = 20_000): Promise<ApiEvent[]> {
+export async function waitForEvents(
+  twin: Twin,
+  source: string,
+  count: number,
+  timeoutMs = 20_000,
+  key?: string,
+): Promise<ApiEvent[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const events = await readAll(twin, source);
+    const events = await readAll(twin, source, key);
     if (events.length >= count || Date.now() > deadline) return events;
     await new Promise((r) => setTimeout(r, 100));
   }
