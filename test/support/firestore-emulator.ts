@@ -72,7 +72,21 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** Tries for a port this many times: a free port can be taken before the emulator binds it. */
+const START_ATTEMPTS = 3;
+
 export async function startFirestoreEmulator(): Promise<RunningEmulator> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (error) {
+      const portTaken = error instanceof Error && error.message.includes('Address already in use');
+      if (!portTaken || attempt === START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startOnce(): Promise<RunningEmulator> {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const child = spawn('gcloud', ['emulators', 'firestore', 'start', `--host-port=${host}`, '--quiet'], {
