@@ -9,6 +9,11 @@ import { badRequest, payloadTooLarge } from '../../shared/errors.ts';
 export async function readBody(request: Request, limit: number): Promise<Buffer> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > limit) throw payloadTooLarge(`The body is over the ${limit / 1024 / 1024} MB limit.`);
+  // A declared length within the limit bounds the read already (the HTTP parser stops there), so
+  // the body is read whole: on the local twin that skips building a web stream over the socket.
+  if (Number.isInteger(declared) && declared >= 0 && !request.headers.has('transfer-encoding')) {
+    return Buffer.from(await request.arrayBuffer());
+  }
   if (!request.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
