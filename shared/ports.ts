@@ -108,7 +108,7 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-/** A unit of work for the sink: a JSON-encoded SinkBatch, gzip-compressed if its queue asks. */
+/** A unit of work for the sink: a JSON-encoded batch (task-codec.ts), gzip-compressed if its queue asks. */
 export interface QueuedTask {
   /** Unique per batch; enqueueing the same name twice queues it once. */
   name: string;

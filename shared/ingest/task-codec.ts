@@ -18,15 +18,6 @@ const GZIP_OPTIONS = { level: 4 };
 /** Room for the batch envelope (ids and schema) around the events. */
 const ENVELOPE_ALLOWANCE = 0.9;
 
-export interface SinkBatch {
-  batch_id: string;
-  account_id: string;
-  source_id: string;
-  /** The source schema the events were checked against; the sink makes the table match it. */
-  schema: SourceSchema;
-  events: LogEvent[];
-}
-
 const SchemaFieldSchema: z.ZodType<SchemaField> = z.lazy(() =>
   z.object({
     name: z.string(),
@@ -63,6 +54,7 @@ export interface DecodedTask extends BatchHeader {
 export interface BatchHeader {
   account_id: string;
   source_id: string;
+  /** The source schema the events were checked against; the sink makes the table match it. */
   schema: SourceSchema;
 }
 
@@ -144,7 +136,7 @@ export function fitsInTask(json: string, maxBytes: number): boolean {
 const EVENTS_KEY = ',"events":[';
 
 /**
- * Reads a task body; throws a ZodError or a zlib/JSON error when it is not a SinkBatch. Only the
+ * Reads a task body; throws a ZodError or a zlib/JSON error when it is not a sink batch. Only the
  * header is parsed here: the events stay JSON text until a store asks for objects, and are
  * checked then (a store that parses the text natively checks their shape itself). A body that
  * `envelope` did not write is parsed whole.

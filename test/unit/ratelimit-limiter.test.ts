@@ -273,18 +273,23 @@ const stored = (store: MemoryCounterStore, key: string) => ({
   offered: store.sumOf(`rl:${key}:pd:`),
 });
 
+/** One limiter on the metered plan, a 100/s source, and a store that records each call's time. */
+function recordedMeteredInstance() {
+  const { all, time } = clocks(0);
+  const store = new RecordingCounterStore(all[0]!);
+  const { limiter, sync } = instance(store, all[0]!);
+  const owner = account('metered');
+  const target = source(owner, 100);
+  return { store, limiter, sync, owner, target, time, key: `src:${target.id}`, run: { time, limiters: [limiter], owner, target } };
+}
+
 describe('cool and hot keys', () => {
   it('syncs a key far from its limit once a ten-second period, not every tick', async () => {
-    const { all, time } = clocks(0);
-    const store = new RecordingCounterStore(all[0]!);
-    const { limiter, sync } = instance(store, all[0]!);
-    const owner = account('metered');
-    const target = source(owner, 100);
+    const { store, sync, key, run } = recordedMeteredInstance();
     // 20 events/s against 100/s for 35 s: about 35 ticks.
-    const decisions = await drive({ time, limiters: [limiter], owner, target }, START, 35_000, 2, 100);
+    const decisions = await drive(run, START, 35_000, 2, 100);
     expect(decisions.every((decision) => decision.admitted)).toBe(true);
 
-    const key = `src:${target.id}`;
     const writes = store.touching('add', key);
     expect(writes.map((call) => call.at - START)).toEqual([10_000, 20_000, 30_000]);
     expect(writes.flatMap((call) => call.keys.filter((k) => k.includes(key))).sort()).toEqual(
@@ -301,13 +306,7 @@ describe('cool and hot keys', () => {
   });
 
   it('syncs a key on the tick after a burst makes it hot, then every tick while it stays hot', async () => {
-    const { all, time } = clocks(0);
-    const store = new RecordingCounterStore(all[0]!);
-    const { limiter } = instance(store, all[0]!);
-    const owner = account('metered');
-    const target = source(owner, 100);
-    const key = `src:${target.id}`;
-    const run = { time, limiters: [limiter], owner, target };
+    const { store, limiter, owner, target, key, time, run } = recordedMeteredInstance();
     await drive(run, START, 12_050, 2, 100);
     expect(byWindow(store.calls.filter((call) => call.at > START), key)).toEqual([]);
 
@@ -327,13 +326,7 @@ describe('cool and hot keys', () => {
   });
 
   it('turns hot within two seconds when the rate climbs past half the limit, and cool again after it falls', async () => {
-    const { all, time } = clocks(0);
-    const store = new RecordingCounterStore(all[0]!);
-    const { limiter } = instance(store, all[0]!);
-    const owner = account('metered');
-    const target = source(owner, 100);
-    const key = `src:${target.id}`;
-    const run = { time, limiters: [limiter], owner, target };
+    const { store, key, run } = recordedMeteredInstance();
     await drive(run, START, 15_000, 2, 100);
     const climb = START + 15_000;
     await drive(run, climb, 10_000, 15, 100);

@@ -7,6 +7,7 @@
  * stay as they are.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 
 export interface Delivery {
   /** The outbox row's name. */
@@ -16,3 +17,10 @@ export interface Delivery {
 }
 
 export const deliveryScope = new AsyncLocalStorage<Delivery>();
+
+/** Deletes delivered tasks' outbox rows, inside whatever transaction `connection` is in. */
+export async function deleteOutboxRows(connection: DuckDBConnection, names: string[]): Promise<void> {
+  await connection.run('DELETE FROM outbox WHERE name IN (SELECT unnest($names))', { names: listValue(names) }, {
+    names: LIST(VARCHAR),
+  });
+}

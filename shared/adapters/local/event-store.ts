@@ -25,7 +25,7 @@ import type { LocalDatabase } from './database.ts';
 import { eventRelationSql } from './event-relation.ts';
 import { runLocalQuery } from './sql-runner.ts';
 import { RecentIds } from './recent-ids.ts';
-import { deliveryScope, type Delivery } from './delivery-scope.ts';
+import { deleteOutboxRows, deliveryScope, type Delivery } from './delivery-scope.ts';
 import { asBatch, batchFromJson, type EventBatch, type Insertable } from '../../events/batch.ts';
 import { KindlingError } from '../../errors.ts';
 
@@ -58,10 +58,11 @@ export class LocalEventStore implements EventStore {
   async ensureTable(source: SourceRef, _schema: SourceSchema): Promise<void> {
     const table = eventTableName(source.sourceId);
     if (this.tables.has(table)) return;
-    await this.db.write(async (connection) => {
+    const keyed = await this.db.write(async (connection) => {
       await connection.run(`CREATE TABLE IF NOT EXISTS "${table}" (${EVENT_TABLE_COLUMNS})`);
-      await dropIdIndex(connection, table);
+      return hasIdIndex(connection, table);
     }, 'events');
+    if (keyed) await this.db.transaction((connection) => rebuildWithoutIndex(connection, table), 'events');
     this.tables.add(table);
   }
 
@@ -94,14 +95,17 @@ export class LocalEventStore implements EventStore {
     const { batches, deliveries, written } = group;
     const index = batches.push(batch) - 1;
     if (delivery) deliveries.push(delivery);
-    const inserted = await written.catch(async (error: unknown) => {
+    let inserted: number;
+    try {
+      inserted = (await written)[index] ?? 0;
+    } catch (error) {
       if (!isBadTask(error)) throw error;
       // One bad batch fails the shared transaction: the others are each tried again on their own.
-      const count = batches.length > 1 ? await this.insertAlone(table, batch, delivery).catch(() => null) : null;
-      return Object.assign([], { [index]: count ?? (await this.insertRepaired(table, batch, delivery, error)) }) as number[];
-    });
+      const alone = batches.length > 1 ? await this.insertAlone(table, batch, delivery).catch(() => null) : null;
+      inserted = alone ?? (await this.insertRepaired(table, batch, delivery, error));
+    }
     if (delivery) delivery.settled = true;
-    return { inserted: inserted[index] ?? 0, failed: [] };
+    return { inserted, failed: [] };
   }
 
   async listEvents(source: SourceRef, _schema: SourceSchema, options: ListEventsOptions): Promise<LogEvent[]> {
@@ -253,11 +257,7 @@ export class LocalEventStore implements EventStore {
       });
       for (const id of await deleteRepeats(connection, table, [...candidates])) counts[owners.get(id)!.pop()!]! -= 1;
     }
-    if (deliveries.length > 0) {
-      await connection.run('DELETE FROM outbox WHERE name IN (SELECT unnest($names))', {
-        names: listValue(deliveries.map((delivery) => delivery.name)),
-      }, { names: LIST(VARCHAR) });
-    }
+    if (deliveries.length > 0) await deleteOutboxRows(connection, deliveries.map((delivery) => delivery.name));
     // Remembered before the commit: should it fail, a suspicion is only checked, never trusted.
     for (const id of seen) recent.add(id);
     return counts;
@@ -285,29 +285,26 @@ export class LocalEventStore implements EventStore {
 
 const EVENT_TABLE_COLUMNS = 'id VARCHAR NOT NULL, timestamp TIMESTAMP NOT NULL, event_message VARCHAR, body JSON';
 
-/**
- * Rebuilds a table an earlier version made with PRIMARY KEY (id) without it, once: DuckDB cannot
- * drop a primary key in place, and with it a repeat the filter no longer remembers would be
- * refused by the index on every retry instead of stored. Copies the rows in one transaction.
- */
-async function dropIdIndex(connection: DuckDBConnection, table: string): Promise<void> {
+/** Whether an earlier version made `table` with PRIMARY KEY (id). */
+async function hasIdIndex(connection: DuckDBConnection, table: string): Promise<boolean> {
   const keys = await connection.runAndReadAll(
     "SELECT count(*) FROM duckdb_constraints() WHERE table_name = $table AND constraint_type = 'PRIMARY KEY'",
     { table },
   );
-  if (Number(keys.getRows()[0]?.[0] ?? 0) === 0) return;
+  return Number(keys.getRows()[0]?.[0] ?? 0) > 0;
+}
+
+/**
+ * Rebuilds such a table without the key, once (run in one transaction): DuckDB cannot drop a
+ * primary key in place, and with it a repeat the filter no longer remembers would be refused by
+ * the index on every retry instead of stored.
+ */
+async function rebuildWithoutIndex(connection: DuckDBConnection, table: string): Promise<void> {
   const rebuilt = `${table}_rebuilt`;
-  await connection.run('BEGIN TRANSACTION');
-  try {
-    await connection.run(`CREATE TABLE "${rebuilt}" (${EVENT_TABLE_COLUMNS})`);
-    await connection.run(`INSERT INTO "${rebuilt}" SELECT id, timestamp, event_message, body FROM "${table}" ORDER BY rowid`);
-    await connection.run(`DROP TABLE "${table}"`);
-    await connection.run(`ALTER TABLE "${rebuilt}" RENAME TO "${table}"`);
-    await connection.run('COMMIT');
-  } catch (error) {
-    await connection.run('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  await connection.run(`CREATE TABLE "${rebuilt}" (${EVENT_TABLE_COLUMNS})`);
+  await connection.run(`INSERT INTO "${rebuilt}" SELECT id, timestamp, event_message, body FROM "${table}" ORDER BY rowid`);
+  await connection.run(`DROP TABLE "${table}"`);
+  await connection.run(`ALTER TABLE "${rebuilt}" RENAME TO "${table}"`);
 }
 
 function isBadTask(error: unknown): error is KindlingError {

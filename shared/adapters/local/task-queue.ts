@@ -10,7 +10,7 @@ import { blobValue, listValue, LIST, VARCHAR, type DuckDBBlobValue } from '@duck
 import type { Clock, QueuedTask, TaskFormat, TaskHandler, TaskQueue } from '../../ports.ts';
 import { assertTaskName } from '../names.ts';
 import type { LocalDatabase } from './database.ts';
-import { deliveryScope, type Delivery } from './delivery-scope.ts';
+import { deleteOutboxRows, deliveryScope, type Delivery } from './delivery-scope.ts';
 
 export interface LocalTaskQueueOptions {
   clock?: Clock;
@@ -252,9 +252,7 @@ export class LocalTaskQueue implements TaskQueue {
       const names = this.doneNames;
       this.doneNames = [];
       this.deleting = undefined;
-      await connection.run('DELETE FROM outbox WHERE name IN (SELECT unnest($names))', { names: listValue(names) }, {
-        names: LIST(VARCHAR),
-      });
+      await deleteOutboxRows(connection, names);
     }, 'delivery'));
   }
 }
