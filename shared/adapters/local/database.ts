@@ -8,7 +8,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBResultReader,
+  type DuckDBMaterializedResult,
+  type DuckDBPreparedStatement,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 
 /** Runs tasks one after another; DuckDB connections must not run two statements at once. */
 class SerialLane {
@@ -39,6 +47,54 @@ const CHECKPOINT_THRESHOLD = '256MB';
  * only adds tasks, the write every acknowledgement waits for; 'delivery' settles delivered ones
  * (deletes, reschedules), so that those never queue in front of an enqueue.
  */
+/**
+ * Statements prepared once per connection and kept: `connection.run(sql, values)` extracts,
+ * prepares and executes, three trips through the thread pool, each of which waits for a turn of
+ * the event loop when it returns; under ingest load that wait is milliseconds. A kept statement
+ * is one trip: bind and execute. Only statements whose text repeats are worth keeping (the hot
+ * paths'); the oldest is dropped beyond MAX_PREPARED per connection.
+ */
+const prepared = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
+const MAX_PREPARED = 64;
+
+type Values = DuckDBValue[] | Record<string, DuckDBValue>;
+type Types = DuckDBType[] | Record<string, DuckDBType | undefined>;
+
+/**
+ * Runs `sql` with `values` through the connection's kept statement for that text, preparing it
+ * the first time. The caller holds the connection's lane, so the statement is never bound by two
+ * callers at once. The result is read by the caller, chunk by chunk.
+ */
+export async function executePrepared(
+  connection: DuckDBConnection,
+  sql: string,
+  values: Values,
+  types?: Types,
+): Promise<DuckDBMaterializedResult> {
+  let statements = prepared.get(connection);
+  if (!statements) prepared.set(connection, (statements = new Map()));
+  let statement = statements.get(sql);
+  if (!statement) {
+    statement = await connection.prepare(sql);
+    if (statements.size >= MAX_PREPARED) {
+      const [oldestSql, oldest] = statements.entries().next().value!;
+      statements.delete(oldestSql);
+      oldest.destroySync();
+    }
+    statements.set(sql, statement);
+  }
+  statement.clearBindings();
+  statement.bind(values, types);
+  return statement.run();
+}
+
+/** executePrepared, with the whole result read. */
+export async function runPrepared(connection: DuckDBConnection, sql: string, values: Values, types?: Types): Promise<DuckDBResultReader> {
+  const reader = new DuckDBResultReader(await executePrepared(connection, sql, values, types));
+  await reader.readAll();
+  return reader;
+}
+
 export type Writer = 'meta' | 'events' | 'outbox' | 'delivery';
 const WRITERS: readonly Writer[] = ['meta', 'events', 'outbox', 'delivery'];
 
@@ -95,7 +151,15 @@ export class LocalDatabase {
     if (this.closed) return;
     this.closed = true;
     const lanes = [...this.writers.values(), ...this.readers];
-    await Promise.all(lanes.map((l) => l.lane.run(async () => l.connection.closeSync())));
+    await Promise.all(
+      lanes.map((l) =>
+        l.lane.run(async () => {
+          for (const statement of prepared.get(l.connection)?.values() ?? []) statement.destroySync();
+          prepared.delete(l.connection);
+          l.connection.closeSync();
+        }),
+      ),
+    );
     this.instance.closeSync();
   }
 }

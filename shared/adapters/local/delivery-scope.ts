@@ -8,6 +8,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { runPrepared } from './database.ts';
 
 export interface Delivery {
   /** The outbox row's name. */
@@ -20,7 +21,7 @@ export const deliveryScope = new AsyncLocalStorage<Delivery>();
 
 /** Deletes delivered tasks' outbox rows, inside whatever transaction `connection` is in. */
 export async function deleteOutboxRows(connection: DuckDBConnection, names: string[]): Promise<void> {
-  await connection.run('DELETE FROM outbox WHERE name IN (SELECT unnest($names))', { names: listValue(names) }, {
+  await runPrepared(connection, 'DELETE FROM outbox WHERE name IN (SELECT unnest($names))', { names: listValue(names) }, {
     names: LIST(VARCHAR),
   });
 }

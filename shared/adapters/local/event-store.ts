@@ -14,17 +14,17 @@
  * instead: a per-table RecentIds filter of the latest ids says which ids of a batch might be
  * stored already, and only those are looked up in the table.
  */
-import { VARCHAR, listValue, LIST, type DuckDBConnection } from '@duckdb/node-api';
+import { UBIGINT, listValue, LIST, type DuckDBConnection, type DuckDBResult, type DuckDBVector } from '@duckdb/node-api';
 import type { LogEvent, JsonObject, SourceSchema } from '../../events/model.ts';
 import type {
   ChartPoint, EventStore, InsertOutcome, ListEventsOptions, SourceRef, SqlLimits, SqlQuery, SqlResult,
 } from '../../ports.ts';
 import { chartSql, toSql, type BoundQuery, type DuckDbParam } from '../../lql/index.ts';
 import { eventTableName } from '../names.ts';
-import type { LocalDatabase } from './database.ts';
+import { executePrepared, type LocalDatabase } from './database.ts';
 import { eventRelationSql } from './event-relation.ts';
 import { runLocalQuery } from './sql-runner.ts';
-import { RecentIds } from './recent-ids.ts';
+import { HashSet64, RecentIds } from './recent-ids.ts';
 import { deleteOutboxRows, deliveryScope, type Delivery } from './delivery-scope.ts';
 import { asBatch, batchFromJson, type EventBatch, type Insertable } from '../../events/batch.ts';
 import { KindlingError } from '../../errors.ts';
@@ -233,33 +233,39 @@ export class LocalEventStore implements EventStore {
     deliveries: Delivery[],
   ): Promise<number[]> {
     const recent = await this.recentIds(table, connection);
-    const ids = await insertJson(connection, table, `[${batches.map((batch) => batch.json()).join(',')}]`);
-    const written: string[][] = [];
-    let offset = 0;
-    for (const batch of batches) written.push(ids.slice(offset, (offset += batch.size())));
-    if (offset !== ids.length) {
+    const hashes = await insertJson(connection, table, `[${batches.map((batch) => batch.json()).join(',')}]`);
+    const rows = hashes.length / 2;
+    if (rows !== batches.reduce((sum, batch) => sum + batch.size(), 0)) {
       throw new KindlingError(400, 'bad_task', 'A task holds a different number of events than it says.');
     }
-    const seen = new Set<string>();
-    const candidates = new Set<string>();
-    for (const ids of written) {
-      for (const id of ids) {
-        if (seen.has(id) || recent.mightHave(id)) candidates.add(id);
-        seen.add(id);
-      }
+    // Row r's id hash is hashes[2r] (low half), hashes[2r + 1] (high half).
+    const seen = new HashSet64(rows);
+    const suspects: number[] = [];
+    for (let row = 0; row < rows; row++) {
+      const low = hashes[2 * row]!;
+      const high = hashes[2 * row + 1]!;
+      if (seen.has(high, low) || recent.mightHave(high, low)) suspects.push(row);
+      seen.add(high, low);
     }
-    const counts = written.map((ids) => ids.length);
-    if (candidates.size > 0) {
+    const counts = batches.map((batch) => batch.size());
+    if (suspects.length > 0) {
       // The later copies of an id are deleted, so they are taken from the last batches that had it.
+      const key = (row: number) => `${hashes[2 * row + 1]}:${hashes[2 * row]}`;
+      const suspected = new Set(suspects.map(key));
       const owners = new Map<string, number[]>();
-      written.forEach((ids, index) => {
-        for (const id of ids) if (candidates.has(id)) owners.get(id)?.push(index) ?? owners.set(id, [index]);
+      let row = 0;
+      batches.forEach((batch, index) => {
+        for (let end = row + batch.size(); row < end; row++) {
+          const hash = key(row);
+          if (suspected.has(hash)) owners.get(hash)?.push(index) ?? owners.set(hash, [index]);
+        }
       });
-      for (const id of await deleteRepeats(connection, table, [...candidates])) counts[owners.get(id)!.pop()!]! -= 1;
+      const deleted = await deleteRepeats(connection, table, [...new Set(suspects.map((r) => fullHash(hashes, r)))]);
+      for (let i = 0; i < deleted.length; i += 2) counts[owners.get(`${deleted[i + 1]}:${deleted[i]}`)!.pop()!]! -= 1;
     }
     if (deliveries.length > 0) await deleteOutboxRows(connection, deliveries.map((delivery) => delivery.name));
     // Remembered before the commit: should it fail, a suspicion is only checked, never trusted.
-    for (const id of seen) recent.add(id);
+    for (let row = 0; row < rows; row++) recent.add(hashes[2 * row + 1]!, hashes[2 * row]!);
     return counts;
   }
 
@@ -269,11 +275,10 @@ export class LocalEventStore implements EventStore {
     if (!loaded) {
       loaded = (async () => {
         const recent = new RecentIds(this.dedupeWindow);
-        const reader = await connection.runAndReadAll(
-          `SELECT id FROM "${table}" ORDER BY rowid DESC LIMIT ${Math.floor(this.dedupeWindow / 2)}`,
+        const hashes = await readHashes(
+          await connection.run(`SELECT ${ID_HASH} FROM "${table}" ORDER BY rowid DESC LIMIT ${Math.floor(this.dedupeWindow / 2)}`),
         );
-        const ids = reader.getColumns()[0] ?? [];
-        for (let i = ids.length - 1; i >= 0; i--) recent.add(ids[i] as string);
+        for (let i = hashes.length - 2; i >= 0; i -= 2) recent.add(hashes[i + 1]!, hashes[i]!);
         return recent;
       })();
       loaded.catch(() => this.recent.delete(table));
@@ -315,38 +320,75 @@ function isBadTask(error: unknown): error is KindlingError {
 const EVENT_COLUMNS = `'[[{"id": "VARCHAR", "timestamp": "BIGINT", "event_message": "VARCHAR", "body": "JSON"}]]'`;
 
 /**
- * One INSERT of batches' JSON text (an array of batches); returns the ids written, in order.
+ * One INSERT of batches' JSON text (an array of batches); returns the hashes of the ids written,
+ * in order (see readHashes).
  * Text that is not that (malformed JSON, a missing id or timestamp) is a bad task: retrying
  * cannot fix it. Any other failure is left to retry, such as a duplicate key in a table made by
  * an earlier version with PRIMARY KEY (id), whose repeats beyond the filter's window it refuses.
  */
-async function insertJson(connection: DuckDBConnection, table: string, json: string): Promise<string[]> {
-  const reader = await connection
-    .runAndReadAll(
-      `INSERT INTO "${table}" SELECT id, make_timestamp(timestamp), event_message, body ` +
-        `FROM (SELECT unnest(batch, recursive := true) FROM (SELECT unnest(from_json($1::VARCHAR, ${EVENT_COLUMNS})) AS batch)) RETURNING id`,
-      [json],
-    )
-    .catch((error: unknown) => {
-      if (error instanceof Error && /malformed json|conversion error|not null constraint/i.test(error.message)) {
-        throw new KindlingError(400, 'bad_task', `The task's events are not valid Kindling events: ${error.message}`);
-      }
-      throw error;
-    });
-  return (reader.getColumns()[0] ?? []) as string[];
+async function insertJson(connection: DuckDBConnection, table: string, json: string): Promise<Uint32Array> {
+  const result = await executePrepared(
+    connection,
+    `INSERT INTO "${table}" SELECT id, make_timestamp(timestamp), event_message, body ` +
+      `FROM (SELECT unnest(batch, recursive := true) FROM (SELECT unnest(from_json($1::VARCHAR, ${EVENT_COLUMNS})) AS batch)) RETURNING ${ID_HASH}`,
+    [json],
+  ).catch((error: unknown) => {
+    if (error instanceof Error && /malformed json|conversion error|not null constraint/i.test(error.message)) {
+      throw new KindlingError(400, 'bad_task', `The task's events are not valid Kindling events: ${error.message}`);
+    }
+    throw error;
+  });
+  return readHashes(result);
 }
 
 /**
- * Deletes every row of the given ids but the first one stored (this transaction's rows come
- * last), and returns the id of each row deleted. One scan of the id column, for the rare repeat.
+ * Deletes every row whose id has one of the given hashes but the first row stored of that id
+ * (this transaction's rows come last), and returns the hash of each row deleted. Rows are told
+ * apart by id, so a hash shared by two different ids deletes neither. One scan of the table, for
+ * the rare repeat.
  */
-async function deleteRepeats(connection: DuckDBConnection, table: string, ids: string[]): Promise<string[]> {
-  const reader = await connection.runAndReadAll(
+async function deleteRepeats(connection: DuckDBConnection, table: string, hashes: bigint[]): Promise<Uint32Array> {
+  const result = await connection.run(
     `DELETE FROM "${table}" WHERE rowid IN (SELECT rowid FROM (` +
       `SELECT rowid, row_number() OVER (PARTITION BY id ORDER BY rowid) AS copy FROM "${table}" ` +
-      `WHERE id IN (SELECT unnest($ids))) WHERE copy > 1) RETURNING id`,
-    { ids: listValue(ids) },
-    { ids: LIST(VARCHAR) },
+      `WHERE hash(id) IN (SELECT unnest($hashes))) WHERE copy > 1) RETURNING ${ID_HASH}`,
+    { hashes: listValue(hashes) },
+    { hashes: LIST(UBIGINT) },
   );
-  return (reader.getColumns()[0] ?? []) as string[];
+  return readHashes(result);
+}
+
+/** Row `row`'s id hash as the UBIGINT DuckDB computed. */
+function fullHash(hashes: Uint32Array, row: number): bigint {
+  return (BigInt(hashes[2 * row + 1]!) << 32n) | BigInt(hashes[2 * row]!);
+}
+
+/** The SELECT list of an id's hash as its two 32-bit halves, as readHashes reads them. */
+const ID_HASH = '(hash(id) & 4294967295)::UINTEGER AS low, (hash(id) >> 32)::UINTEGER AS high';
+
+/**
+ * A result of ID_HASH columns as one array: low, high for each row in order. Numbers read from
+ * DuckDB's vectors, with no string or BigInt made per row.
+ */
+async function readHashes(result: DuckDBResult): Promise<Uint32Array> {
+  const parts: Uint32Array[] = [];
+  let length = 0;
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const lows = chunk.getColumnVector(0) as DuckDBVector<number>;
+    const highs = chunk.getColumnVector(1) as DuckDBVector<number>;
+    const halves = new Uint32Array(chunk.rowCount * 2);
+    for (let row = 0; row < chunk.rowCount; row++) {
+      halves[2 * row] = lows.getItem(row)!;
+      halves[2 * row + 1] = highs.getItem(row)!;
+    }
+    parts.push(halves);
+    length += halves.length;
+  }
+  const all = new Uint32Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return all;
 }

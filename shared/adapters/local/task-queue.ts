@@ -9,7 +9,7 @@
 import { blobValue, listValue, LIST, VARCHAR, type DuckDBBlobValue } from '@duckdb/node-api';
 import type { Clock, QueuedTask, TaskFormat, TaskHandler, TaskQueue } from '../../ports.ts';
 import { assertTaskName } from '../names.ts';
-import type { LocalDatabase } from './database.ts';
+import { runPrepared, type LocalDatabase } from './database.ts';
 import { deleteOutboxRows, deliveryScope, type Delivery } from './delivery-scope.ts';
 
 export interface LocalTaskQueueOptions {
@@ -120,9 +120,13 @@ export class LocalTaskQueue implements TaskQueue {
       this.committing = undefined;
       // One µs apart, so that "oldest first" keeps the order of the calls within a commit.
       const now = micros(this.clock.now());
-      const rows = batch.map((_task, index) => `($${index * 2 + 1}, $${index * 2 + 2}, 0, make_timestamp(${now + BigInt(index)}), make_timestamp(${now + BigInt(index)}))`);
-      const values = batch.flatMap((task) => [task.name, blobValue(task.body)]);
-      const insert = (verb: string) => connection.run(`${verb} INTO outbox VALUES ${rows.join(', ')}`, values);
+      // The text depends only on the number of tasks, so its prepared statement is kept.
+      const rows = batch.map((_task, index) => {
+        const at = `make_timestamp($${batch.length * 2 + 1}::BIGINT + ${index})`;
+        return `($${index * 2 + 1}, $${index * 2 + 2}, 0, ${at}, ${at})`;
+      });
+      const values = [...batch.flatMap((task) => [task.name, blobValue(task.body)]), now];
+      const insert = (verb: string) => runPrepared(connection, `${verb} INTO outbox VALUES ${rows.join(', ')}`, values);
       await insert('INSERT').catch((error: unknown) => {
         if (!(error instanceof Error && /duplicate key|constraint/i.test(error.message))) throw error;
         return insert('INSERT OR IGNORE');
@@ -185,7 +189,8 @@ export class LocalTaskQueue implements TaskQueue {
   /** The oldest due rows that are not claimed (their bodies are not read again). */
   private async dueTasks(limit: number): Promise<DueTask[]> {
     const reader = await this.db.read((connection) =>
-      connection.runAndReadAll(
+      runPrepared(
+        connection,
         'SELECT name, body, attempts FROM outbox WHERE next_attempt_at <= make_timestamp($now::BIGINT) ' +
           'AND name NOT IN (SELECT unnest($claimed)) ORDER BY created_at, name LIMIT $limit',
         { now: micros(this.clock.now()), claimed: listValue([...this.claimed]), limit },
