@@ -2,6 +2,7 @@
  * The application context: the ports one composition root opened, and the services built on
  * them. Function handlers receive this and nothing else; tests build it from any adapters.
  */
+import { randomUUID } from 'node:crypto';
 import type { Config } from './config.ts';
 import type {
   Clock,
@@ -115,4 +116,5 @@ export function createAppContext(config: Config, ports: Ports): AppContext {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
-export const randomIds: Ids = { uuid: () => crypto.randomUUID() };
+/** node:crypto's own, not the WebCrypto global's wrapper around it (a receiver check per call). */
+export const randomIds: Ids = { uuid: () => randomUUID() };

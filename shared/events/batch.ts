@@ -1,8 +1,9 @@
 /**
- * A batch of accepted events on its way to the EventStore, held both ways a store may want it:
- * as objects, or as the JSON text of an array of them. The sink receives the text; a store that
- * parses JSON natively (DuckDB) takes it as is and the objects are never built, while a store
- * that needs objects (BigQuery rows) parses once, on first use.
+ * A batch of accepted events on its way to the EventStore, held every way a store may want it:
+ * as objects, or as the JSON text of an array of them, as a string or as UTF-8 bytes. The sink
+ * receives bytes; a store that parses JSON natively (DuckDB) takes them as they are and neither
+ * a string nor the objects are ever built, while a store that needs objects (BigQuery rows)
+ * parses once, on first use.
  */
 import type { LogEvent } from './model.ts';
 
@@ -13,12 +14,16 @@ export interface EventBatch {
   events(): LogEvent[];
   /** The events as the JSON text of an array; serialised on the first call, if given as objects. */
   json(): string;
+  /** That JSON text as UTF-8 bytes; encoded on the first call, if not given as bytes. */
+  utf8(): Buffer;
 }
 
 /** Wraps events already in memory. */
 export function batchOf(events: LogEvent[]): EventBatch {
   let text: string | undefined;
-  return { size: () => events.length, events: () => events, json: () => (text ??= JSON.stringify(events)) };
+  let bytes: Buffer | undefined;
+  const json = () => (text ??= JSON.stringify(events));
+  return { size: () => events.length, events: () => events, json, utf8: () => (bytes ??= Buffer.from(json(), 'utf8')) };
 }
 
 /**
@@ -27,8 +32,18 @@ export function batchOf(events: LogEvent[]): EventBatch {
  */
 export function batchFromJson(text: string, parse: (text: string) => LogEvent[], count?: number): EventBatch {
   let events: LogEvent[] | undefined;
+  let bytes: Buffer | undefined;
   const parsed = () => (events ??= parse(text));
-  return { size: () => count ?? parsed().length, events: parsed, json: () => text };
+  return { size: () => count ?? parsed().length, events: parsed, json: () => text, utf8: () => (bytes ??= Buffer.from(text, 'utf8')) };
+}
+
+/** Wraps the UTF-8 bytes of the JSON text of an array of events, as batchFromJson wraps text. */
+export function batchFromUtf8(bytes: Buffer, parse: (text: string) => LogEvent[], count?: number): EventBatch {
+  let text: string | undefined;
+  let events: LogEvent[] | undefined;
+  const json = () => (text ??= bytes.toString('utf8'));
+  const parsed = () => (events ??= parse(json()));
+  return { size: () => count ?? parsed().length, events: parsed, json, utf8: () => bytes };
 }
 
 /** What EventStore.insert accepts: a plain array, or a batch. */

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip, gzipSync, constants } from 'node:zlib';
 import { z } from 'zod';
 import type { LogEvent, SourceSchema, SchemaField } from '../events/model.ts';
-import { batchFromJson, type EventBatch } from '../events/batch.ts';
+import { batchFromJson, batchFromUtf8, type EventBatch } from '../events/batch.ts';
 import type { QueuedTask, TaskFormat } from '../ports.ts';
 
 const gzipAsync = promisify(gzip);
@@ -142,16 +142,17 @@ const EVENTS_KEY = ',"events":[';
  * `envelope` did not write is parsed whole.
  */
 export async function decodeTask(body: Buffer): Promise<DecodedTask> {
-  const text = (body[0] === 0x1f && body[1] === 0x8b ? await gunzipAsync(body) : body).toString('utf8');
-  const split = text.indexOf(EVENTS_KEY);
-  if (split > 0 && text.endsWith(']}')) {
-    const header = HeaderSchema.safeParse(parseOrUndefined(`${text.slice(0, split)}}`));
+  const bytes = body[0] === 0x1f && body[1] === 0x8b ? await gunzipAsync(body) : body;
+  const split = bytes.indexOf(EVENTS_KEY);
+  if (split > 0 && bytes.length >= 2 && bytes[bytes.length - 2] === 0x5d && bytes[bytes.length - 1] === 0x7d) {
+    const header = HeaderSchema.safeParse(parseOrUndefined(`${bytes.toString('utf8', 0, split)}}`));
     if (header.success) {
       const { count, ...fields } = header.data;
-      return { ...fields, events: batchFromJson(text.slice(split + EVENTS_KEY.length - 1, -1), parseEvents, count) };
+      // `[...]`: from the events key's bracket to the byte before the closing brace.
+      return { ...fields, events: batchFromUtf8(bytes.subarray(split + EVENTS_KEY.length - 1, -1), parseEvents, count) };
     }
   }
-  const { count: _count, events: parsed, ...fields } = SinkBatchSchema.parse(JSON.parse(text));
+  const { count: _count, events: parsed, ...fields } = SinkBatchSchema.parse(JSON.parse(bytes.toString('utf8')));
   const events = parsed as LogEvent[];
   return { ...fields, events: batchFromJson(JSON.stringify(events), () => events, events.length) };
 }

@@ -33,6 +33,17 @@ describe('task codec', () => {
     expect(decoded.flatMap((batch) => batch.events.events()).length).toBe(1000);
   });
 
+  it('hands the events on as the UTF-8 bytes of their JSON array, without decoding them, non-ASCII included', async () => {
+    const events = [event(1), JSON.stringify({ id: 'é', timestamp: 1, event_message: 'ключ 🔑 "q" ],"events":[', body: { s: '}' } })];
+    const [task] = await encodeTasks(header, events, { maxBytes: 1_000_000, gzip: false }, ids);
+    const decoded = await decodeTask(task!.body);
+    expect(decoded.source_id).toBe('src');
+    expect(decoded.events.size()).toBe(2);
+    expect(decoded.events.utf8().toString('utf8')).toBe(`[${events.join(',')}]`);
+    expect(decoded.events.json()).toBe(`[${events.join(',')}]`);
+    expect(decoded.events.events().map((e) => e.event_message)).toEqual(['line 1 x', 'ключ 🔑 "q" ],"events":[']);
+  });
+
   it('refuses one event that alone exceeds the cap', async () => {
     await expect(encodeTasks(header, [event(1)], { maxBytes: 50, gzip: false }, ids)).rejects.toThrow(RangeError);
   });

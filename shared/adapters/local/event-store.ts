@@ -14,7 +14,7 @@
  * instead: a per-table RecentIds filter of the latest ids says which ids of a batch might be
  * stored already, and only those are looked up in the table.
  */
-import { UBIGINT, listValue, LIST, type DuckDBConnection, type DuckDBResult, type DuckDBVector } from '@duckdb/node-api';
+import { UBIGINT, blobValue, listValue, LIST, type DuckDBConnection, type DuckDBResult, type DuckDBVector } from '@duckdb/node-api';
 import type { LogEvent, JsonObject, SourceSchema } from '../../events/model.ts';
 import type {
   ChartPoint, EventStore, InsertOutcome, ListEventsOptions, SourceRef, SqlLimits, SqlQuery, SqlResult,
@@ -233,7 +233,7 @@ export class LocalEventStore implements EventStore {
     deliveries: Delivery[],
   ): Promise<number[]> {
     const recent = await this.recentIds(table, connection);
-    const hashes = await insertJson(connection, table, `[${batches.map((batch) => batch.json()).join(',')}]`);
+    const hashes = await insertJson(connection, table, arrayOf(batches));
     const rows = hashes.length / 2;
     if (rows !== batches.reduce((sum, batch) => sum + batch.size(), 0)) {
       throw new KindlingError(400, 'bad_task', 'A task holds a different number of events than it says.');
@@ -320,18 +320,19 @@ function isBadTask(error: unknown): error is KindlingError {
 const EVENT_COLUMNS = `'[[{"id": "VARCHAR", "timestamp": "BIGINT", "event_message": "VARCHAR", "body": "JSON"}]]'`;
 
 /**
- * One INSERT of batches' JSON text (an array of batches); returns the hashes of the ids written,
- * in order (see readHashes).
+ * One INSERT of batches' JSON text (an array of batches, as UTF-8 bytes); returns the hashes of
+ * the ids written, in order (see readHashes). The text goes in as a BLOB that DuckDB decodes
+ * (checking it is UTF-8): no JavaScript string of it is made or encoded.
  * Text that is not that (malformed JSON, a missing id or timestamp) is a bad task: retrying
  * cannot fix it. Any other failure is left to retry, such as a duplicate key in a table made by
  * an earlier version with PRIMARY KEY (id), whose repeats beyond the filter's window it refuses.
  */
-async function insertJson(connection: DuckDBConnection, table: string, json: string): Promise<Uint32Array> {
+async function insertJson(connection: DuckDBConnection, table: string, json: Buffer): Promise<Uint32Array> {
   const result = await executePrepared(
     connection,
     `INSERT INTO "${table}" SELECT id, make_timestamp(timestamp), event_message, body ` +
-      `FROM (SELECT unnest(batch, recursive := true) FROM (SELECT unnest(from_json($1::VARCHAR, ${EVENT_COLUMNS})) AS batch)) RETURNING ${ID_HASH}`,
-    [json],
+      `FROM (SELECT unnest(batch, recursive := true) FROM (SELECT unnest(from_json(decode($1::BLOB), ${EVENT_COLUMNS})) AS batch)) RETURNING ${ID_HASH}`,
+    [blobValue(json)],
   ).catch((error: unknown) => {
     if (error instanceof Error && /malformed json|conversion error|not null constraint/i.test(error.message)) {
       throw new KindlingError(400, 'bad_task', `The task's events are not valid Kindling events: ${error.message}`);
@@ -361,6 +362,18 @@ async function deleteRepeats(connection: DuckDBConnection, table: string, hashes
 /** Row `row`'s id hash as the UBIGINT DuckDB computed. */
 function fullHash(hashes: Uint32Array, row: number): bigint {
   return (BigInt(hashes[2 * row + 1]!) << 32n) | BigInt(hashes[2 * row]!);
+}
+
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
+/** The JSON text of an array of the batches' event arrays, as UTF-8. */
+function arrayOf(batches: EventBatch[]): Buffer {
+  const parts: Buffer[] = [OPEN];
+  batches.forEach((batch, index) => parts.push(...(index > 0 ? [COMMA] : []), batch.utf8()));
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
 }
 
 /** The SELECT list of an id's hash as its two 32-bit halves, as readHashes reads them. */

@@ -199,7 +199,8 @@ export class LocalTaskQueue implements TaskQueue {
     );
     return reader.getRows().map(([name, body, attempts]) => ({
       name: name as string,
-      body: Buffer.from((body as DuckDBBlobValue).bytes),
+      // A view, not a copy: node-api already copied the blob into memory of its own.
+      body: viewOf((body as DuckDBBlobValue).bytes),
       attempts: Number(attempts),
     }));
   }
@@ -260,6 +261,10 @@ export class LocalTaskQueue implements TaskQueue {
       await deleteOutboxRows(connection, names);
     }, 'delivery'));
   }
+}
+
+function viewOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Keeps the first task of each name: a name repeated in one call is queued once, as first given. */
