@@ -108,7 +108,7 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-/** A unit of work for the sink: a JSON-encoded batch (task-codec.ts), gzip-compressed if its queue asks. */
+/** A unit of work for the sink: a JSON-encoded batch (task-codec.ts), compressed as its queue asks. */
 export interface QueuedTask {
   /** Unique per batch; enqueueing the same name twice queues it once. */
   name: string;
@@ -122,8 +122,11 @@ export type TaskHandler = (body: Buffer) => Promise<void>;
 export interface TaskFormat {
   /** The largest task body the queue takes, in bytes. */
   maxBytes: number;
-  /** Whether bodies are gzip-compressed (worth it when bytes are capped, billed or sent far). */
-  gzip: boolean;
+  /**
+   * How bodies are compressed: gzip where bytes are capped, billed or sent far (any HTTP hop can
+   * carry it), zstd where they only have to be small and cheap to make, or not at all.
+   */
+  compression: 'gzip' | 'zstd' | 'none';
 }
 
 export interface TaskQueue {

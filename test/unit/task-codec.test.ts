@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { decodeTask, encodeTasks, fitsInTask } from '../../shared/ingest/task-codec.ts';
 
 const header = { account_id: 'acct', source_id: 'src', schema: [] };
@@ -10,7 +10,7 @@ const ids = () => `batch-${++counter}`;
 describe('task codec', () => {
   it('gzips for a queue that asks, keeping every body under its cap and every event once, in order', async () => {
     const events = Array.from({ length: 5000 }, (_, i) => event(i));
-    const tasks = await encodeTasks(header, events, { maxBytes: 20_000, gzip: true }, ids);
+    const tasks = await encodeTasks(header, events, { maxBytes: 20_000, compression: 'gzip' }, ids);
     expect(tasks.length).toBeGreaterThan(1);
     for (const task of tasks) {
       expect(task.body.length).toBeLessThanOrEqual(20_000);
@@ -23,7 +23,7 @@ describe('task codec', () => {
 
   it('writes plain JSON for a queue that does not compress, split by its raw size', async () => {
     const events = Array.from({ length: 1000 }, (_, i) => event(i));
-    const tasks = await encodeTasks(header, events, { maxBytes: 30_000, gzip: false }, ids);
+    const tasks = await encodeTasks(header, events, { maxBytes: 30_000, compression: 'none' }, ids);
     expect(tasks.length).toBeGreaterThan(3);
     for (const task of tasks) {
       expect(task.body.length).toBeLessThanOrEqual(30_000);
@@ -35,7 +35,7 @@ describe('task codec', () => {
 
   it('hands the events on as the UTF-8 bytes of their JSON array, without decoding them, non-ASCII included', async () => {
     const events = [event(1), JSON.stringify({ id: 'é', timestamp: 1, event_message: 'ключ 🔑 "q" ],"events":[', body: { s: '}' } })];
-    const [task] = await encodeTasks(header, events, { maxBytes: 1_000_000, gzip: false }, ids);
+    const [task] = await encodeTasks(header, events, { maxBytes: 1_000_000, compression: 'none' }, ids);
     const decoded = await decodeTask(task!.body);
     expect(decoded.source_id).toBe('src');
     expect(decoded.events.size()).toBe(2);
@@ -44,8 +44,21 @@ describe('task codec', () => {
     expect(decoded.events.events().map((e) => e.event_message)).toEqual(['line 1 x', 'ключ 🔑 "q" ],"events":[']);
   });
 
+  it('compresses with zstd for a queue that asks, and decodes by the magic number alone', async () => {
+    const events = Array.from({ length: 2000 }, (_, i) => event(i));
+    const [task, ...rest] = await encodeTasks(header, events, { maxBytes: 10_000_000, compression: 'zstd' }, ids);
+    expect(rest).toHaveLength(0);
+    expect([...task!.body.subarray(0, 4)]).toEqual([0x28, 0xb5, 0x2f, 0xfd]);
+    const plain = Buffer.byteLength(`[${events.join(',')}]`);
+    expect(task!.body.length).toBeLessThan(plain / 4);
+    expect(JSON.parse(zstdDecompressSync(task!.body).toString('utf8')).batch_id).toBe(task!.name);
+    const decoded = await decodeTask(task!.body);
+    expect(decoded.events.size()).toBe(2000);
+    expect(decoded.events.utf8().toString('utf8')).toBe(`[${events.join(',')}]`);
+  });
+
   it('refuses one event that alone exceeds the cap', async () => {
-    await expect(encodeTasks(header, [event(1)], { maxBytes: 50, gzip: false }, ids)).rejects.toThrow(RangeError);
+    await expect(encodeTasks(header, [event(1)], { maxBytes: 50, compression: 'none' }, ids)).rejects.toThrow(RangeError);
   });
 
   it('says whether one event fits in a task, compressing only when it is near the limit', () => {
@@ -58,5 +71,6 @@ describe('task codec', () => {
   it('rejects a body that is not a Kindling batch', async () => {
     await expect(decodeTask(Buffer.from('{"events":"nope"}'))).rejects.toThrow();
     await expect(decodeTask(Buffer.from([0x1f, 0x8b, 1, 2, 3]))).rejects.toThrow();
+    await expect(decodeTask(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3]))).rejects.toThrow();
   });
 });

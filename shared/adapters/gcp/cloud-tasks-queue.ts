@@ -41,7 +41,7 @@ export class CloudTasksQueue implements TaskQueue {
 
   constructor(private readonly options: CloudTasksQueueOptions) {
     this.maxTaskBytes = options.maxTaskBytes ?? 100_000;
-    this.taskFormat = { maxBytes: this.maxTaskBytes, gzip: true };
+    this.taskFormat = { maxBytes: this.maxTaskBytes, compression: 'gzip' };
   }
 
   async enqueue(tasks: QueuedTask[]): Promise<void> {
