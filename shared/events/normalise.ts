@@ -1,7 +1,8 @@
 /**
  * Event normalisation: turns one raw event, as a client sent it, into a LogEvent — base columns
  * picked out, keys made column-safe, empty values dropped — or says in a sentence why the event
- * cannot be stored. Runs once per ingested event, so the walk allocates only the output.
+ * cannot be stored. Runs once per ingested event, so the walk allocates only what changes: a
+ * nested object or array with nothing to clean is the client's own, shared, not copied.
  *
  * Decisions beyond CONTRACT.md:
  * - `event_message` takes the first of `message`, `event_message`, `log_entry` that is present
@@ -145,34 +146,68 @@ function normaliseValue(value: JsonValue | undefined, depth: number): Normalised
   }
 }
 
+/**
+ * An object whose keys are all column-safe and whose values all stay as they are (the usual
+ * case) is returned as it is, not copied: the walk allocates only where something changes.
+ */
 function normaliseObject(object: JsonObject, depth: number): Normalised {
   if (depth > MAX_WALK_DEPTH) return new Unstorable('too_deep');
+  /** The copy, begun at the first key or value that changes; null while nothing has. */
   let out: JsonObject | null = null;
+  let unchanged = 0;
+  let fields = 0;
   for (const key in object) {
-    const value = normaliseValue(object[key], depth);
-    if (value === DROP) continue;
+    const raw = object[key];
+    const value = normaliseValue(raw, depth);
     if (value instanceof Unstorable) {
       value.reversedPath.push(normaliseKey(key));
       return value;
     }
-    out ??= {};
-    setField(out, normaliseKey(key), value);
+    const name = value === DROP ? key : normaliseKey(key);
+    if (out === null) {
+      if (value === raw && name === key) {
+        unchanged++;
+        continue;
+      }
+      out = copyFirst(object, unchanged);
+      fields = unchanged;
+    }
+    if (value === DROP) continue;
+    setField(out, name, value);
+    fields++;
   }
-  if (out === null) return DROP;
-  return depth > MAX_RECORD_DEPTH ? new Unstorable('too_deep') : out;
+  if (out === null ? unchanged === 0 : fields === 0) return DROP;
+  return depth > MAX_RECORD_DEPTH ? new Unstorable('too_deep') : (out ?? object);
 }
 
+/** A new object with the first `count` fields of `object`. */
+function copyFirst(object: JsonObject, count: number): JsonObject {
+  const copy: JsonObject = {};
+  if (count === 0) return copy;
+  let copied = 0;
+  for (const key in object) {
+    setField(copy, key, object[key]!);
+    if (++copied === count) break;
+  }
+  return copy;
+}
+
+/** Like normaliseObject, an array none of whose elements change is returned as it is. */
 function normaliseArray(array: JsonValue[], depth: number): Normalised {
-  const out: JsonValue[] = [];
+  let out: JsonValue[] | null = null;
   for (let i = 0; i < array.length; i++) {
     const element = array[i];
     const value = element === '' ? element : normaliseValue(element, depth);
-    if (value === DROP) continue;
     if (value instanceof Unstorable) return value;
     if (Array.isArray(value)) return new Unstorable('nested_array');
-    out.push(value);
+    if (out === null) {
+      if (value === element) continue;
+      out = array.slice(0, i);
+    }
+    if (value !== DROP) out.push(value);
   }
-  return out.length === 0 ? DROP : out;
+  const result = out ?? array;
+  return result.length === 0 ? DROP : result;
 }
 
 /** Plain assignment of `__proto__` would set the object's prototype instead of a field. */

@@ -120,6 +120,26 @@ describe('normaliseEvent: body', () => {
     expect(body).toEqual({ a_b: { _1x: { _: 1 } }, list: [{ c_d: 'x' }] });
   });
 
+  it('shares nested objects and arrays that need no cleaning, copies those that do, and never changes its input', () => {
+    const raw = {
+      message: 'x',
+      clean: { a: 1, list: [1, 'two', { b: true }], deep: { c: 'd' } },
+      dirty: { ok: 1, 'not ok': 2, gone: null, list: [1, null, 2] },
+    };
+    const before = JSON.stringify(raw);
+    const body = accept(raw).body;
+    expect(body.clean).toBe(raw.clean);
+    expect(body.dirty).not.toBe(raw.dirty);
+    expect(body.dirty).toEqual({ ok: 1, not_ok: 2, list: [1, 2] });
+    expect(JSON.stringify(raw)).toBe(before);
+  });
+
+  it('copies from the first change on, keeping key order and the later of two keys that clash', () => {
+    const body = accept({ m: { a: 1, b_c: 2, 'b c': 3, d: '', e: 5 } }).body;
+    expect(body).toEqual({ m: { a: 1, b_c: 3, e: 5 } });
+    expect(Object.keys(body.m as object)).toEqual(['a', 'b_c', 'e']);
+  });
+
   it('drops null, "", {} and [] values', () => {
     const body = accept({ a: null, b: '', c: {}, d: [], e: 0, f: false, g: 'x' }).body;
     expect(body).toEqual({ e: 0, f: false, g: 'x' });
