@@ -4,6 +4,8 @@
  * the ratio, p99 latency and the twin's peak RSS, and how long an acknowledged event takes to
  * become queryable under that load: every 250 ms a probe event goes into a second source through
  * the same ingest path, outbox and sink, and is looked for with an LQL search until it is found.
+ * Each server's CPU time per event (all its threads, from /proc) is printed too: on a shared
+ * host it moves less from run to run than events/s do.
  *
  *   npm run bench:ingest                 (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 by default)
  */
@@ -34,6 +36,15 @@ function batchBody(): string {
   return JSON.stringify({ batch });
 }
 
+/** CPU seconds (user + system, all threads) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100;
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -51,6 +62,8 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
 
 interface Run {
   eventsPerSecond: number;
+  /** The server's CPU time per acknowledged event, all its threads; steadier than events/s on a shared host. */
+  cpuMicrosPerEvent?: number;
   p99: number;
   errors: number;
 }
@@ -128,7 +141,9 @@ async function main(): Promise<void> {
   const barePort = await freePort();
   const bare = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/bare-server.ts'), String(barePort)], { stdio: 'ignore' });
   await waitFor(`http://127.0.0.1:${barePort}/`, bare);
+  const bareCpu = cpuSeconds(bare.pid!);
   const baseline = await hammer(`http://127.0.0.1:${barePort}/logs`, body, {});
+  baseline.cpuMicrosPerEvent = ((cpuSeconds(bare.pid!) - bareCpu) * 1e6) / (baseline.eventsPerSecond * SECONDS);
   const barePeak = peakRssMb(bare.pid!);
   bare.kill('SIGKILL');
 
@@ -144,12 +159,14 @@ async function main(): Promise<void> {
     const id = await createSource(base, 'bench');
     const probeSource = await createSource(base, 'bench-probe');
     const probes = startProbes(base, probeSource);
+    const twinCpu = cpuSeconds(twin.pid!);
     const kindling = await hammer(`${base}/logs?source=${id}`, body, { authorization: `Bearer ${KEY}` });
+    kindling.cpuMicrosPerEvent = ((cpuSeconds(twin.pid!) - twinCpu) * 1e6) / (kindling.eventsPerSecond * SECONDS);
     const lags = await probes.stop();
     const twinPeak = peakRssMb(twin.pid!);
 
     const row = (name: string, run: Run, rss: number) =>
-      `${name.padEnd(22)} ${Math.round(run.eventsPerSecond).toString().padStart(10)} events/s   p99 ${String(run.p99).padStart(5)} ms   peak RSS ${rss.toFixed(0).padStart(4)} MB   errors ${run.errors}`;
+      `${name.padEnd(22)} ${Math.round(run.eventsPerSecond).toString().padStart(10)} events/s   p99 ${String(run.p99).padStart(5)} ms   peak RSS ${rss.toFixed(0).padStart(4)} MB   CPU ${run.cpuMicrosPerEvent!.toFixed(1).padStart(5)} µs/event   errors ${run.errors}`;
     console.log(`bench:ingest — ${BATCH}-event batches, ${CONNECTIONS} connections, ${SECONDS} s each`);
     console.log(row('bare node (parse only)', baseline, barePeak));
     console.log(row('kindling local twin', kindling, twinPeak));
@@ -157,6 +174,7 @@ async function main(): Promise<void> {
       `ingest-to-queryable under load: ${lags.length} probes, p50 ${percentile(lags, 0.5)} ms, ` +
         `p99 ${percentile(lags, 0.99)} ms, max ${percentile(lags, 1)} ms`,
     );
+    console.log(`CPU per event, bare / kindling: ${(baseline.cpuMicrosPerEvent! / kindling.cpuMicrosPerEvent!).toFixed(3)}`);
     console.log(`ratio (kindling / bare): ${(kindling.eventsPerSecond / baseline.eventsPerSecond).toFixed(3)}`);
   } finally {
     twin.kill('SIGKILL');
