@@ -31,19 +31,25 @@ export function batchOf(events: LogEvent[]): EventBatch {
  * `count` is how many events the text holds, if known; else it is counted by parsing.
  */
 export function batchFromJson(text: string, parse: (text: string) => LogEvent[], count?: number): EventBatch {
-  let events: LogEvent[] | undefined;
-  let bytes: Buffer | undefined;
-  const parsed = () => (events ??= parse(text));
-  return { size: () => count ?? parsed().length, events: parsed, json: () => text, utf8: () => (bytes ??= Buffer.from(text, 'utf8')) };
+  return textBatch(text, undefined, parse, count);
 }
 
 /** Wraps the UTF-8 bytes of the JSON text of an array of events, as batchFromJson wraps text. */
 export function batchFromUtf8(bytes: Buffer, parse: (text: string) => LogEvent[], count?: number): EventBatch {
-  let text: string | undefined;
+  return textBatch(undefined, bytes, parse, count);
+}
+
+/** A batch given as text, bytes or both; each other form is made on its first use. */
+function textBatch(
+  text: string | undefined,
+  bytes: Buffer | undefined,
+  parse: (text: string) => LogEvent[],
+  count: number | undefined,
+): EventBatch {
   let events: LogEvent[] | undefined;
-  const json = () => (text ??= bytes.toString('utf8'));
+  const json = () => (text ??= bytes!.toString('utf8'));
   const parsed = () => (events ??= parse(json()));
-  return { size: () => count ?? parsed().length, events: parsed, json, utf8: () => bytes };
+  return { size: () => count ?? parsed().length, events: parsed, json, utf8: () => (bytes ??= Buffer.from(text!, 'utf8')) };
 }
 
 /** What EventStore.insert accepts: a plain array, or a batch. */

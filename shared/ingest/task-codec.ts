@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip, gzipSync, constants, zstdCompress, zstdDecompress } from 'node:zlib';
 import { z } from 'zod';
 import type { LogEvent, SourceSchema, SchemaField } from '../events/model.ts';
-import { batchFromJson, batchFromUtf8, type EventBatch } from '../events/batch.ts';
+import { batchFromUtf8, batchOf, type EventBatch } from '../events/batch.ts';
 import type { QueuedTask, TaskFormat } from '../ports.ts';
 
 const gzipAsync = promisify(gzip);
@@ -181,8 +181,7 @@ export async function decodeTask(body: Buffer): Promise<DecodedTask> {
     }
   }
   const { count: _count, events: parsed, ...fields } = SinkBatchSchema.parse(JSON.parse(bytes.toString('utf8')));
-  const events = parsed as LogEvent[];
-  return { ...fields, events: batchFromJson(JSON.stringify(events), () => events, events.length) };
+  return { ...fields, events: batchOf(parsed as LogEvent[]) };
 }
 
 function parseEvents(text: string): LogEvent[] {

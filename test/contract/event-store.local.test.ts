@@ -17,6 +17,14 @@ async function openStore(): Promise<{ db: LocalDatabase; store: LocalEventStore 
   return { db, store: new LocalEventStore(db) };
 }
 
+/** The kinds of constraint on `table`, as DuckDB lists them. */
+async function constraintTypes(db: LocalDatabase, table: string): Promise<unknown[]> {
+  const reader = await db.read((c) =>
+    c.runAndReadAll("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = $t", { t: table }),
+  );
+  return reader.getRows().flat();
+}
+
 async function storedIds(db: LocalDatabase, source: SourceRef): Promise<string[]> {
   const table = eventTableName(source.sourceId);
   const reader = await db.read((c) =>
@@ -129,10 +137,7 @@ describe('LocalEventStore (DuckDB) specifics', () => {
     const source = { accountId: randomUUID(), sourceId: randomUUID() };
     await store.ensureTable(source, SCHEMA);
     const table = eventTableName(source.sourceId);
-    const constraints = await db.read((c) =>
-      c.runAndReadAll("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = $t", { t: table }),
-    );
-    expect(constraints.getRows().flat()).toEqual(['NOT NULL', 'NOT NULL']);
+    expect(await constraintTypes(db, table)).toEqual(['NOT NULL', 'NOT NULL']);
     await db.close();
   });
 
@@ -173,10 +178,7 @@ describe('LocalEventStore (DuckDB) specifics', () => {
     // 'old-1' is out of the 2-id window now: stored again rather than refused forever by an index.
     expect(await store.insert(source, SCHEMA, [event('old-1', T0)])).toEqual({ inserted: 1, failed: [] });
     expect((await storedIds(db, source)).sort()).toEqual(['new-1', 'new-2', 'new-3', 'old-1', 'old-1', 'old-2']);
-    const constraints = await db.read((c) =>
-      c.runAndReadAll("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = $t", { t: table }),
-    );
-    expect(constraints.getRows().flat()).toEqual(['NOT NULL', 'NOT NULL']);
+    expect(await constraintTypes(db, table)).toEqual(['NOT NULL', 'NOT NULL']);
     await db.close();
   });
 

@@ -45,11 +45,6 @@ interface Lane {
 const CHECKPOINT_THRESHOLD = '128MB';
 
 /**
- * Who writes: each gets its own connection and transaction order. The outbox has two: 'outbox'
- * only adds tasks, the write every acknowledgement waits for; 'delivery' settles delivered ones
- * (deletes, reschedules), so that those never queue in front of an enqueue.
- */
-/**
  * Statements prepared once per connection and kept: `connection.run(sql, values)` extracts,
  * prepares and executes, three trips through the thread pool, each of which waits for a turn of
  * the event loop when it returns; under ingest load that wait is milliseconds. A kept statement
@@ -97,6 +92,11 @@ export async function runPrepared(connection: DuckDBConnection, sql: string, val
   return reader;
 }
 
+/**
+ * Who writes: each gets its own connection and transaction order. The outbox has two: 'outbox'
+ * only adds tasks, the write every acknowledgement waits for; 'delivery' settles delivered ones
+ * (deletes, reschedules), so that those never queue in front of an enqueue.
+ */
 export type Writer = 'meta' | 'events' | 'outbox' | 'delivery';
 const WRITERS: readonly Writer[] = ['meta', 'events', 'outbox', 'delivery'];
 

@@ -371,7 +371,10 @@ const CLOSE = Buffer.from(']');
 /** The JSON text of an array of the batches' event arrays, as UTF-8. */
 function arrayOf(batches: EventBatch[]): Buffer {
   const parts: Buffer[] = [OPEN];
-  batches.forEach((batch, index) => parts.push(...(index > 0 ? [COMMA] : []), batch.utf8()));
+  for (const batch of batches) {
+    if (parts.length > 1) parts.push(COMMA);
+    parts.push(batch.utf8());
+  }
   parts.push(CLOSE);
   return Buffer.concat(parts);
 }
