@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/twin.ts';
+import { measureFloor, type FloorStep } from './floor.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -154,13 +155,14 @@ async function main(): Promise<void> {
     stdio: 'ignore',
   });
   const base = `http://127.0.0.1:${port}`;
+  let kindling: Run | undefined;
   try {
     await waitFor(`${base}/health`, twin);
     const id = await createSource(base, 'bench');
     const probeSource = await createSource(base, 'bench-probe');
     const probes = startProbes(base, probeSource);
     const twinCpu = cpuSeconds(twin.pid!);
-    const kindling = await hammer(`${base}/logs?source=${id}`, body, { authorization: `Bearer ${KEY}` });
+    kindling = await hammer(`${base}/logs?source=${id}`, body, { authorization: `Bearer ${KEY}` });
     kindling.cpuMicrosPerEvent = ((cpuSeconds(twin.pid!) - twinCpu) * 1e6) / (kindling.eventsPerSecond * SECONDS);
     const lags = await probes.stop();
     const twinPeak = peakRssMb(twin.pid!);
@@ -180,6 +182,27 @@ async function main(): Promise<void> {
     twin.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
+  if (!kindling) return;
+  const floorDir = mkdtempSync(path.join(tmpdir(), 'kindling-floor-'));
+  try {
+    printFloor(await measureFloor(body, floorDir), baseline, kindling);
+  } finally {
+    rmSync(floorDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The floor (see floor.ts) next to the two servers: the bare server's CPU per event plus the
+ * steps any design of the twin must add, and the best CPU ratio such a design could reach here.
+ */
+function printFloor(steps: FloorStep[], baseline: Run, kindling: Run): void {
+  const bare = baseline.cpuMicrosPerEvent!;
+  const floor = steps.reduce((sum, { microsPerEvent }) => sum + microsPerEvent, bare);
+  console.log('floor — CPU per event of what any design of the twin must do, each step measured alone here:');
+  console.log(`  ${'receive and parse (the bare server)'.padEnd(36)} ${bare.toFixed(2).padStart(6)} µs`);
+  for (const { step, microsPerEvent } of steps) console.log(`  ${`+ ${step}`.padEnd(36)} ${microsPerEvent.toFixed(2).padStart(6)} µs`);
+  console.log(`  ${'= floor'.padEnd(36)} ${floor.toFixed(2).padStart(6)} µs   (kindling: ${kindling.cpuMicrosPerEvent!.toFixed(1)} µs, ${(kindling.cpuMicrosPerEvent! / floor).toFixed(1)}× the floor)`);
+  console.log(`best CPU ratio at the floor, bare / floor: ${(bare / floor).toFixed(3)}`);
 }
 
 await main();

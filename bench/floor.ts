@@ -1,0 +1,109 @@
+/**
+ * The floor of bench:ingest: the CPU per event of the steps that any design of the local twin
+ * must take for an acknowledged event, each measured alone in this process with nothing else
+ * around it. What is left between the floor and the twin's measured CPU per event is overhead
+ * a design can still win back; the floor itself it cannot.
+ *
+ * The steps, beyond what the bare server already does (receive and parse the body):
+ * - serialise the stored events (id and timestamp added) for the task;
+ * - compress the task as the local outbox does (zstd level 1);
+ * - commit the task to an outbox table, then delete it once delivered (two commits);
+ * - insert the events into a DuckDB table of the twin's layout, parsed by DuckDB (`from_json`);
+ * - checkpoint the database, which writes the inserted rows into its file.
+ * Tasks are 1,000 events, about what the twin's group commit forms under the bench load.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { constants, zstdCompressSync } from 'node:zlib';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+
+export interface FloorStep {
+  step: string;
+  microsPerEvent: number;
+}
+
+const TASK_EVENTS = 1_000;
+const TASKS = 200;
+
+/** CPU time (user + system, all threads of this process) of `work`, in µs per event. */
+async function cpuPerEvent(events: number, work: () => Promise<void> | void): Promise<number> {
+  const before = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / events;
+}
+
+async function runTimes(statement: DuckDBPreparedStatement, times: number, bind: (i: number) => void): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    bind(i);
+    await statement.run();
+  }
+}
+
+/** Measures the floor for events shaped like those of `requestBody` (`{"batch": [...]}`), in a database under `dir`. */
+export async function measureFloor(requestBody: string, dir: string): Promise<FloorStep[]> {
+  const raws = (JSON.parse(requestBody) as { batch: Array<{ message: string; timestamp: number } & Record<string, unknown>> }).batch;
+  const stored = Array.from({ length: TASK_EVENTS }, (_, i) => {
+    const { message, timestamp, ...body } = raws[i % raws.length]!;
+    return { id: randomUUID(), timestamp: timestamp * 1000, event_message: message, body };
+  });
+  const steps: FloorStep[] = [];
+
+  let text = '';
+  steps.push({
+    step: 'serialise the stored events',
+    microsPerEvent: await cpuPerEvent(TASK_EVENTS * TASKS, () => {
+      for (let i = 0; i < TASKS; i++) text = JSON.stringify(stored);
+    }),
+  });
+  const bytes = Buffer.from(text);
+  let compressed = Buffer.alloc(0);
+  steps.push({
+    step: 'compress the task (zstd 1)',
+    microsPerEvent: await cpuPerEvent(TASK_EVENTS * TASKS, () => {
+      for (let i = 0; i < TASKS; i++) compressed = zstdCompressSync(bytes, { params: { [constants.ZSTD_c_compressionLevel]: 1 } });
+    }),
+  });
+
+  const file = path.join(dir, 'floor.duckdb');
+  const instance = await DuckDBInstance.create(file, { checkpoint_threshold: '1GB' });
+  const connection: DuckDBConnection = await instance.connect();
+  try {
+    await connection.run('CREATE TABLE outbox (name VARCHAR PRIMARY KEY, body BLOB)');
+    await connection.run('CREATE TABLE events (id VARCHAR NOT NULL, timestamp TIMESTAMP NOT NULL, event_message VARCHAR, body JSON)');
+    const enqueue = await connection.prepare('INSERT INTO outbox VALUES ($1, $2)');
+    const settle = await connection.prepare('DELETE FROM outbox WHERE name = $1');
+    const names = Array.from({ length: TASKS }, () => randomUUID());
+    steps.push({
+      step: 'commit the task, delete it',
+      microsPerEvent: await cpuPerEvent(TASK_EVENTS * TASKS, async () => {
+        for (let i = 0; i < TASKS; i++) {
+          enqueue.bindVarchar(1, names[i]!);
+          enqueue.bindBlob(2, compressed);
+          await enqueue.run();
+          settle.bindVarchar(1, names[i]!);
+          await settle.run();
+        }
+      }),
+    });
+
+    const insert = await connection.prepare(
+      `INSERT INTO events SELECT id, make_timestamp(timestamp), event_message, body FROM ` +
+        `(SELECT unnest(from_json(decode($1::BLOB), '[{"id": "VARCHAR", "timestamp": "BIGINT", "event_message": "VARCHAR", "body": "JSON"}]'), recursive := true))`,
+    );
+    steps.push({
+      step: 'insert into DuckDB',
+      microsPerEvent: await cpuPerEvent(TASK_EVENTS * TASKS, () => runTimes(insert, TASKS, () => insert.bindBlob(1, bytes))),
+    });
+    steps.push({
+      step: 'checkpoint',
+      microsPerEvent: await cpuPerEvent(TASK_EVENTS * TASKS, async () => {
+        await connection.run('CHECKPOINT');
+      }),
+    });
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return steps;
+}
