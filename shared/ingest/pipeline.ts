@@ -44,6 +44,9 @@ interface Extending {
 }
 
 export class Ingestor {
+  /** Per source id, the schema update this instance has under way (see growSchema). */
+  private readonly growing = new Map<string, Promise<Source>>();
+
   constructor(private readonly deps: IngestDeps) {}
 
   async ingest(source: Source, raws: JsonValue[]): Promise<IngestOutcome> {
@@ -98,8 +101,27 @@ export class Ingestor {
     return { accepted: accepted.length, acceptedBytes, rejected: rejected.sort((a, b) => a.index - b.index) };
   }
 
-  /** Adds the new fields to the stored schema (atomically) and returns the source with it. */
+  /**
+   * Returns the source with a schema that has the new fields of `extending`, adding them to the
+   * stored schema (atomically) unless an update already under way on this instance brings them.
+   * One update per source at a time: a request arriving meanwhile waits for it and checks its
+   * events again. Without that, a burst of requests bringing the same new fields (each
+   * connection's first batch to a new source) queued one metadata transaction each, and under the
+   * bench load the last waited ~2 s; that delayed the other sources' requests that had new fields
+   * too.
+   */
   private async growSchema(source: Source, extending: Extending[]): Promise<Source> {
+    let current = source;
+    for (let underWay = this.growing.get(source.id); underWay; underWay = this.growing.get(source.id)) {
+      current = await underWay.catch(() => current);
+      if (!extending.some(({ event }) => checkEvent(current.schema, event.body).status === 'extends')) return current;
+    }
+    const update = this.writeSchema(current, extending).finally(() => this.growing.delete(source.id));
+    this.growing.set(source.id, update);
+    return update;
+  }
+
+  private async writeSchema(source: Source, extending: Extending[]): Promise<Source> {
     const stored = await this.deps.meta.updateSourceSchema(source.account_id, source.id, (current) =>
       extending.reduce((schema, { inferred }) => mergeSchema(schema, inferred).schema, current),
     );
