@@ -8,7 +8,7 @@ import type { Source } from '../accounts/model.ts';
 import type { SourceDirectory } from '../accounts/sources.ts';
 import type { JsonValue, LogEvent, RejectedEvent, SourceSchema } from '../events/model.ts';
 import type { Clock, Ids, MetaStore } from '../ports.ts';
-import { checkEvent, mergeSchema, normaliseEvent, typeErrorMessage } from '../events/index.ts';
+import { checkEvent, normaliseEvent, typeErrorMessage } from '../events/index.ts';
 import { fitsInTask } from './task-codec.ts';
 import type { GroupCommit } from './group-commit.ts';
 import type { RuleCopy } from '../rules/index.ts';
@@ -44,9 +44,6 @@ interface Extending {
 }
 
 export class Ingestor {
-  /** Per source id, the schema update this instance has under way (see growSchema). */
-  private readonly growing = new Map<string, Promise<Source>>();
-
   constructor(private readonly deps: IngestDeps) {}
 
   async ingest(source: Source, raws: JsonValue[]): Promise<IngestOutcome> {
@@ -80,7 +77,8 @@ export class Ingestor {
 
     let target = source;
     if (extending.length > 0) {
-      target = await this.growSchema(source, extending);
+      const growth = extending.map(({ event, inferred }) => ({ body: event.body, inferred }));
+      target = await this.deps.sources.growSchema(source, growth);
       for (const { index, event, json } of extending) {
         const check = checkEvent(target.schema, event.body);
         if (check.status === 'fits') {
@@ -99,33 +97,6 @@ export class Ingestor {
     ]);
     const acceptedBytes = acceptedJson.reduce((bytes, json) => bytes + Buffer.byteLength(json, 'utf8'), 0);
     return { accepted: accepted.length, acceptedBytes, rejected: rejected.sort((a, b) => a.index - b.index) };
-  }
-
-  /**
-   * Returns the source with a schema that has the new fields of `extending`, adding them to the
-   * stored schema (atomically) unless an update already under way on this instance brings them.
-   * One update per source at a time: a request arriving meanwhile waits for it and checks its
-   * events again. Without that, a burst of requests bringing the same new fields (each
-   * connection's first batch to a new source) queued one metadata transaction each, and under the
-   * bench load the last waited ~2 s; that delayed the other sources' requests that had new fields
-   * too.
-   */
-  private async growSchema(source: Source, extending: Extending[]): Promise<Source> {
-    let current = source;
-    for (let underWay = this.growing.get(source.id); underWay; underWay = this.growing.get(source.id)) {
-      current = await underWay.catch(() => current);
-      if (!extending.some(({ event }) => checkEvent(current.schema, event.body).status === 'extends')) return current;
-    }
-    const update = this.writeSchema(current, extending).finally(() => this.growing.delete(source.id));
-    this.growing.set(source.id, update);
-    return update;
-  }
-
-  private async writeSchema(source: Source, extending: Extending[]): Promise<Source> {
-    const stored = await this.deps.meta.updateSourceSchema(source.account_id, source.id, (current) =>
-      extending.reduce((schema, { inferred }) => mergeSchema(schema, inferred).schema, current),
-    );
-    return this.deps.sources.remember(source, stored ?? source.schema);
   }
 
   private async keepRejected(source: Source, raws: JsonValue[], rejections: Rejection[]): Promise<void> {

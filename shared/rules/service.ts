@@ -9,7 +9,7 @@ import { ShortCache } from '../short-cache.ts';
 import type { Source } from '../accounts/model.ts';
 import type { SourceDirectory } from '../accounts/sources.ts';
 import { badRequest, KindlingError, notFound } from '../errors.ts';
-import { checkEvent, mergeSchema } from '../events/index.ts';
+import { checkEvent } from '../events/index.ts';
 import type { LogEvent, RejectedEvent, SourceSchema } from '../events/model.ts';
 import { presentEvent } from '../events/present.ts';
 import { bindQuery, matches, parseLql, type BoundQuery } from '../lql/index.ts';
@@ -137,15 +137,9 @@ export class RuleService {
     const { meta, sources, clock } = this.deps;
     const extending = events.flatMap((event) => {
       const check = checkEvent(sink.schema, event.body);
-      return check.status === 'extends' ? [check.inferred] : [];
+      return check.status === 'extends' ? [{ body: event.body, inferred: check.inferred }] : [];
     });
-    let target = sink;
-    if (extending.length > 0) {
-      const stored = await meta.updateSourceSchema(sink.account_id, sink.id, (current) =>
-        extending.reduce((schema, inferred) => mergeSchema(schema, inferred).schema, current),
-      );
-      target = sources.remember(sink, stored ?? sink.schema);
-    }
+    const target = extending.length > 0 ? await sources.growSchema(sink, extending) : sink;
     const fitting: LogEvent[] = [];
     const rejected: RejectedEvent[] = [];
     const at = new Date(clock.now()).toISOString();

@@ -1,7 +1,8 @@
 /**
- * Schema growth at ingest under concurrency: requests bringing new fields to a source while an
- * update of its schema is under way wait for that update and check again, so a burst of the same
- * new fields costs one metadata write, and every field still ends up in the stored schema.
+ * Schema growth at ingest under concurrency (SourceDirectory.growSchema, which rule copies use
+ * too): requests bringing new fields to a source while an update of its schema is under way wait
+ * for that update and check again, so a burst of the same new fields costs one metadata write,
+ * and every field still ends up in the stored schema.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Account, Source } from '../../shared/accounts/model.ts';
