@@ -65,11 +65,14 @@ interface Run {
   eventsPerSecond: number;
   /** The server's CPU time per acknowledged event, all its threads; steadier than events/s on a shared host. */
   cpuMicrosPerEvent?: number;
+  /** This process's CPU time (the load generator's) per acknowledged event. */
+  loadMicrosPerEvent: number;
   p99: number;
   errors: number;
 }
 
 async function hammer(url: string, body: string, headers: Record<string, string>): Promise<Run> {
+  const cpu = process.cpuUsage();
   const result = await autocannon({
     url,
     method: 'POST',
@@ -79,8 +82,10 @@ async function hammer(url: string, body: string, headers: Record<string, string>
     duration: SECONDS,
   });
   const ok = result['2xx'];
+  const used = process.cpuUsage(cpu);
   return {
     eventsPerSecond: (ok * BATCH) / SECONDS,
+    loadMicrosPerEvent: (used.user + used.system) / Math.max(1, ok * BATCH),
     p99: result.latency.p99,
     errors: result.non2xx + result.errors + result.timeouts,
   };
@@ -193,16 +198,24 @@ async function main(): Promise<void> {
 
 /**
  * The floor (see floor.ts) next to the two servers: the bare server's CPU per event plus the
- * steps any design of the twin must add, and the best CPU ratio such a design could reach here.
+ * steps any design of the twin must add, and the best ratios such a design could reach here.
+ * The events/s ratio assumes what the runs show, that the machine's cores are the limit: the
+ * bare run's CPU (server and load generator) is what the cores give, and a twin at the floor
+ * would spend the floor plus the load generator's share per event.
  */
 function printFloor(steps: FloorStep[], baseline: Run, kindling: Run): void {
   const bare = baseline.cpuMicrosPerEvent!;
+  const load = baseline.loadMicrosPerEvent;
   const floor = steps.reduce((sum, { microsPerEvent }) => sum + microsPerEvent, bare);
   console.log('floor — CPU per event of what any design of the twin must do, each step measured alone here:');
   console.log(`  ${'receive and parse (the bare server)'.padEnd(36)} ${bare.toFixed(2).padStart(6)} µs`);
   for (const { step, microsPerEvent } of steps) console.log(`  ${`+ ${step}`.padEnd(36)} ${microsPerEvent.toFixed(2).padStart(6)} µs`);
   console.log(`  ${'= floor'.padEnd(36)} ${floor.toFixed(2).padStart(6)} µs   (kindling: ${kindling.cpuMicrosPerEvent!.toFixed(1)} µs, ${(kindling.cpuMicrosPerEvent! / floor).toFixed(1)}× the floor)`);
   console.log(`best CPU ratio at the floor, bare / floor: ${(bare / floor).toFixed(3)}`);
+  console.log(
+    `best events/s ratio at the floor, (bare + load generator) / (floor + load generator), ` +
+      `the load generator at ${load.toFixed(2)} µs/event: ${((bare + load) / (floor + load)).toFixed(3)}`,
+  );
 }
 
 await main();
