@@ -155,7 +155,8 @@ async function main(): Promise<void> {
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kindling-bench-'));
   const port = await freePort();
-  const twin = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'functions/local.ts')], {
+  // As `npm start` runs it: the compiled build (the bench script builds first).
+  const twin = spawn(process.execPath, [path.join(ROOT, 'dist/functions/local.js')], {
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, BOOTSTRAP_API_KEY: KEY },
     stdio: 'ignore',
   });

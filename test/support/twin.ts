@@ -1,7 +1,8 @@
 /**
- * Starts the local twin as a user would (`tsx functions/local.ts`), as a child process on a free
- * port with its own DATA_DIR, and offers what e2e tests need: its URL and key, requests, waiting
- * for events to become readable, and stopping it gently or with kill -9.
+ * Starts the local twin from its source (`tsx functions/local.ts`; `npm start` runs the same
+ * files as tsc compiles them, types stripped, so no build is needed first), as a child process
+ * on a free port with its own DATA_DIR, and offers what e2e tests need: its URL and key,
+ * requests, waiting for events to become readable, and stopping it gently or with kill -9.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
