@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/twin.ts';
@@ -199,23 +199,28 @@ async function main(): Promise<void> {
 
 /**
  * The floor (see floor.ts) next to the two servers: the bare server's CPU per event plus the
- * steps any design of the twin must add, and the best ratios such a design could reach here.
- * The events/s ratio assumes what the runs show, that the machine's cores are the limit: the
- * bare run's CPU (server and load generator) is what the cores give, and a twin at the floor
- * would spend the floor plus the load generator's share per event.
+ * steps any design of the twin must add, and the best ratios such a design could reach here:
+ * in CPU per event, and in events/s if it kept every core of the machine busy with nothing but
+ * the floor's work and the load generator's. Each run's cores in use are printed too: a server
+ * short of the machine's cores is limited by a thread, not by the machine.
  */
 function printFloor(steps: FloorStep[], baseline: Run, kindling: Run): void {
   const bare = baseline.cpuMicrosPerEvent!;
   const load = baseline.loadMicrosPerEvent;
   const floor = steps.reduce((sum, { microsPerEvent }) => sum + microsPerEvent, bare);
+  const cores = availableParallelism();
+  const busy = (run: Run) =>
+    `${((run.cpuMicrosPerEvent! * run.eventsPerSecond) / 1e6).toFixed(2)} + load generator ${((run.loadMicrosPerEvent * run.eventsPerSecond) / 1e6).toFixed(2)}`;
   console.log('floor — CPU per event of what any design of the twin must do, each step measured alone here:');
   console.log(`  ${'receive and parse (the bare server)'.padEnd(36)} ${bare.toFixed(2).padStart(6)} µs`);
   for (const { step, microsPerEvent } of steps) console.log(`  ${`+ ${step}`.padEnd(36)} ${microsPerEvent.toFixed(2).padStart(6)} µs`);
   console.log(`  ${'= floor'.padEnd(36)} ${floor.toFixed(2).padStart(6)} µs   (kindling: ${kindling.cpuMicrosPerEvent!.toFixed(1)} µs, ${(kindling.cpuMicrosPerEvent! / floor).toFixed(1)}× the floor)`);
+  console.log(`cores in use of ${cores}: bare ${busy(baseline)}; kindling ${busy(kindling)}`);
   console.log(`best CPU ratio at the floor, bare / floor: ${(bare / floor).toFixed(3)}`);
+  const ceiling = (cores * 1e6) / (floor + load);
   console.log(
-    `best events/s ratio at the floor, (bare + load generator) / (floor + load generator), ` +
-      `the load generator at ${load.toFixed(2)} µs/event: ${((bare + load) / (floor + load)).toFixed(3)}`,
+    `best events/s ratio at the floor with all ${cores} cores busy, ${cores} cores / (floor + load generator ${load.toFixed(2)} µs) ` +
+      `= ${Math.round(ceiling)} events/s, / bare: ${(ceiling / baseline.eventsPerSecond).toFixed(3)}`,
   );
 }
 
