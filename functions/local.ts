@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import { loadConfig } from '../shared/config.ts';
 import { openPorts } from '../shared/composition.ts';
 import { createAppContext, type AppContext } from '../shared/context.ts';
+import { PrepPool } from '../shared/ingest/prep-pool.ts';
 import { ensureDefaultAccount } from '../shared/accounts/provision.ts';
 import { KindlingError } from '../shared/errors.ts';
 import { startReportTimer } from '../shared/billing/index.ts';
@@ -43,6 +44,8 @@ function closeServer(server: Server): Promise<void> {
 async function main(): Promise<void> {
   const config = loadConfig();
   const ctx = createAppContext(config, await openPorts(config));
+  // Cloud Run functions get one request's worth of CPU each; one machine has cores to spare.
+  ctx.prep = new PrepPool();
   const { account, secret } = await ensureDefaultAccount(ctx, config.BOOTSTRAP_API_KEY);
   ctx.queue.startDelivery(localDelivery(ctx));
   const app = buildApp(ctx, LOCAL_TWIN_ROUTES);
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     }, DRAIN_LIMIT_MS).unref();
     closeServer(server as Server)
       .then(() => reports.stop())
+      .then(() => ctx.prep?.close())
       .then(() => ctx.close())
       .then(
       () => process.exit(0),

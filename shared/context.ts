@@ -18,6 +18,7 @@ import { KeyResolver } from './accounts/principal.ts';
 import { SourceDirectory } from './accounts/sources.ts';
 import { GroupCommit } from './ingest/group-commit.ts';
 import { Ingestor } from './ingest/pipeline.ts';
+import type { PrepPool } from './ingest/prep-pool.ts';
 import { Sink } from './sink/index.ts';
 import { CounterSync, RateLimiter } from './ratelimit/index.ts';
 import { Billing, UsageMeter, WebhookDelivery } from './billing/index.ts';
@@ -51,6 +52,8 @@ export interface AppContext extends Ports {
   sources: SourceDirectory;
   commit: GroupCommit;
   ingestor: Ingestor;
+  /** Worker threads that prepare ingest requests off the event loop; the local twin sets it. */
+  prep?: PrepPool;
   sink: Sink;
   /** This instance's counter traffic (rate limits and usage): each second for keys near their limit, every 10 s otherwise. */
   counterSync: CounterSync;

@@ -23,11 +23,24 @@ export function ingestRoutes(app: KindlingApp, ctx: AppContext): void {
     app.post(path, authenticated(ctx), async (c) => {
       const source = await ingestSource(c, ctx);
       const body = await readBody(c.req.raw, MAX_BODY_BYTES);
-      const raws = parseIngestBody({
+      const contentType = c.req.header('content-type');
+      const contentEncoding = c.req.header('content-encoding');
+      // Where a worker pool runs (the local twin), the common request is prepared off the event
+      // loop; anything else, and every request without a pool, takes the full path here.
+      const prepared = await ctx.prep?.prepare({
         body,
-        contentType: c.req.header('content-type'),
-        contentEncoding: c.req.header('content-encoding'),
+        contentType,
+        contentEncoding,
+        schema: source.schema,
+        now: ctx.clock.now(),
+        maxTaskBytes: ctx.config.TASK_MAX_BYTES,
       });
+      if (prepared?.taken) {
+        await admit(c, ctx, source, prepared.json.length);
+        const outcome = await ctx.ingestor.ingestPrepared(source, prepared.json, prepared.bytes);
+        return logflareResponse(c, metered(c, ctx, outcome));
+      }
+      const raws = parseIngestBody({ body, contentType, contentEncoding });
       return logflareResponse(c, await acceptEvents(c, ctx, source, raws));
     });
   }
@@ -62,15 +75,23 @@ export async function acceptEvents(
   source: Source,
   raws: JsonValue[],
 ): Promise<IngestOutcome> {
+  await admit(c, ctx, source, raws.length);
+  return metered(c, ctx, await ctx.ingestor.ingest(source, raws));
+}
+
+/** The rate limits for `count` events: sets the x-rate-limit-* headers; a refusal is a 429. */
+async function admit(c: Context<KindlingEnv>, ctx: AppContext, source: Source, count: number): Promise<void> {
   const { account } = c.get('principal');
-  const decision = await ctx.limiter.check(account, source, raws.length);
+  const decision = await ctx.limiter.check(account, source, count);
   for (const [name, value] of Object.entries(rateLimitHeaders(decision))) c.header(name, value);
   if (!decision.admitted) {
     c.header('retry-after', String(decision.retryAfterSeconds));
     throw rateLimited(decision, source);
   }
-  const outcome = await ctx.ingestor.ingest(source, raws);
-  ctx.meter.recordIngest(account.id, outcome.accepted, outcome.acceptedBytes);
+}
+
+function metered(c: Context<KindlingEnv>, ctx: AppContext, outcome: IngestOutcome): IngestOutcome {
+  ctx.meter.recordIngest(c.get('principal').account.id, outcome.accepted, outcome.acceptedBytes);
   return outcome;
 }
 

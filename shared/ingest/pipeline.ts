@@ -33,7 +33,7 @@ export interface IngestDeps {
   ids: Ids;
   maxTaskBytes: number;
   /** Source rules: the copies accepted events make into other sources (never routed again). */
-  rules?: { copies(source: Source, events: LogEvent[]): Promise<RuleCopy[]> };
+  rules?: { copies(source: Source, events: LogEvent[]): Promise<RuleCopy[]>; hasRules(source: Source): Promise<boolean> };
 }
 
 interface Extending {
@@ -90,13 +90,29 @@ export class Ingestor {
 
     if (rejected.length > 0) await this.keepRejected(source, raws, rejected);
     const copies = this.deps.rules ? await this.deps.rules.copies(target, accepted) : [];
-    // One group commit for the events and their copies: a 200 means both are durable.
-    await Promise.all([
-      this.deps.commit.submit(target, acceptedJson),
-      ...copies.map((copy) => this.deps.commit.submit(copy.sink, copy.events.map((event) => JSON.stringify(event)))),
-    ]);
+    await this.commit(target, acceptedJson, copies);
     const acceptedBytes = acceptedJson.reduce((bytes, json) => bytes + Buffer.byteLength(json, 'utf8'), 0);
     return { accepted: accepted.length, acceptedBytes, rejected: rejected.sort((a, b) => a.index - b.index) };
+  }
+
+  /**
+   * A request whose events were all accepted as they are by prepareEvents (prep.ts), as their
+   * JSON: only the commit (with the copies source rules make) is left. Resolves once durable.
+   */
+  async ingestPrepared(source: Source, json: string[], bytes: number): Promise<IngestOutcome> {
+    const { rules } = this.deps;
+    const routed = rules !== undefined && (await rules.hasRules(source));
+    const copies = routed ? await rules.copies(source, json.map((text) => JSON.parse(text) as LogEvent)) : [];
+    await this.commit(source, json, copies);
+    return { accepted: json.length, acceptedBytes: bytes, rejected: [] };
+  }
+
+  /** One group commit for the events and their copies: a 200 means both are durable. */
+  private async commit(target: Source, json: string[], copies: RuleCopy[]): Promise<void> {
+    await Promise.all([
+      this.deps.commit.submit(target, json),
+      ...copies.map((copy) => this.deps.commit.submit(copy.sink, copy.events.map((event) => JSON.stringify(event)))),
+    ]);
   }
 
   private async keepRejected(source: Source, raws: JsonValue[], rejections: Rejection[]): Promise<void> {

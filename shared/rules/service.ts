@@ -65,6 +65,11 @@ export class RuleService {
     this.cache.delete(accountId);
   }
 
+  /** Whether `source` has rules, so that a caller holding events as JSON parses them only then. */
+  async hasRules(source: Source): Promise<boolean> {
+    return (await this.rulesOf(source.account_id)).some((rule) => rule.source_id === source.id);
+  }
+
   /** The copies `events` (just accepted into `source`) make under the source's rules. */
   async copies(source: Source, events: LogEvent[]): Promise<RuleCopy[]> {
     if (events.length === 0) return [];

@@ -1,0 +1,96 @@
+/**
+ * Ingest's preparation off the event loop: prepareEvents answers only a request whose every
+ * event is accepted as it is, and the same as the full pipeline would store it; the PrepPool runs
+ * it on a worker thread and, when it cannot, answers "take the full path" rather than failing.
+ */
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SourceSchema } from '../../shared/events/model.ts';
+import { inferSchema } from '../../shared/events/index.ts';
+import { prepareEvents, type PrepRequest } from '../../shared/ingest/prep.ts';
+import { PrepPool } from '../../shared/ingest/prep-pool.ts';
+
+const NOW = Date.UTC(2026, 10, 27, 12);
+const schema: SourceSchema = inferSchema({ metadata: { status: 200, path: '/a' } });
+let n = 0;
+const newId = () => `id-${n++}`;
+
+function request(body: unknown, overrides: Partial<PrepRequest> = {}): PrepRequest {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return { body: Buffer.from(text), contentType: 'application/json', contentEncoding: undefined, schema, now: NOW, maxTaskBytes: 100_000, ...overrides };
+}
+
+describe('prepareEvents', () => {
+  it('serialises every event of a fitting batch as the pipeline stores it', () => {
+    const prepared = prepareEvents(
+      request({ batch: [{ message: 'one', metadata: { status: 200 } }, { event_message: 'two', timestamp: NOW - 1000, metadata: { path: '/b' } }] }),
+      newId,
+    );
+    expect(prepared.taken).toBe(true);
+    if (!prepared.taken) return;
+    const events = prepared.json.map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(events).toEqual([
+      { id: expect.any(String), timestamp: NOW * 1000, event_message: 'one', body: { metadata: { status: 200 } } },
+      { id: expect.any(String), timestamp: (NOW - 1000) * 1000, event_message: 'two', body: { metadata: { path: '/b' } } },
+    ]);
+    expect(prepared.bytes).toBe(prepared.json.reduce((sum, text) => sum + Buffer.byteLength(text), 0));
+  });
+
+  it('reads gzip and NDJSON bodies as the full path does', () => {
+    const ndjson = '{"message":"a"}\n{"message":"b"}\n';
+    expect(prepareEvents(request(ndjson, { contentType: 'application/x-ndjson' }), newId)).toMatchObject({ taken: true, json: [expect.any(String), expect.any(String)] });
+    const gzipped = request({ message: 'zipped' }, { contentEncoding: 'gzip' });
+    gzipped.body = gzipSync(Buffer.from(gzipped.body));
+    expect(prepareEvents(gzipped, newId)).toMatchObject({ taken: true });
+  });
+
+  it('leaves to the full path a body error, a rejected event, a new field or an oversized event', () => {
+    const cases: PrepRequest[] = [
+      request('{"batch": ['),
+      request({ batch: 'nope' }),
+      request({ batch: [{ message: 'ok' }, 'not an object'] }),
+      request({ message: 'type clash', metadata: { status: 'ok' } }),
+      request({ message: 'new field', metadata: { region: 'eu' } }),
+      request({ message: randomBytes(150_000).toString('base64') }),
+    ];
+    expect(cases.map((each) => prepareEvents(each, newId).taken)).toEqual(cases.map(() => false));
+  });
+});
+
+describe('PrepPool', () => {
+  let pool: PrepPool | undefined;
+  afterEach(async () => {
+    await pool?.close();
+  });
+
+  it('prepares requests on a worker thread, each answer to its own request', async () => {
+    pool = new PrepPool(2);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => pool!.prepare(request({ batch: [{ message: `request ${i}` }, { message: `again ${i}` }] }))),
+    );
+    answers.forEach((answer, i) => {
+      expect(answer.taken).toBe(true);
+      if (!answer.taken) return;
+      expect(answer.json.map((text) => (JSON.parse(text) as { event_message: string }).event_message)).toEqual([`request ${i}`, `again ${i}`]);
+    });
+    const ids = answers.flatMap((answer) => (answer.taken ? answer.json.map((text) => (JSON.parse(text) as { id: string }).id) : []));
+    expect(new Set(ids).size).toBe(40);
+  });
+
+  it('leaves the caller its own body, and answers "full path" for what the worker cannot take', async () => {
+    pool = new PrepPool(1);
+    const mine = request({ message: 'new field', metadata: { region: 'eu' } });
+    const before = Buffer.from(mine.body).toString();
+    expect(await pool.prepare(mine)).toEqual({ taken: false });
+    expect(Buffer.from(mine.body).toString()).toBe(before);
+  });
+
+  it('answers "full path" once closed', async () => {
+    pool = new PrepPool(1);
+    expect((await pool.prepare(request({ message: 'warm' }))).taken).toBe(true);
+    const closing = pool.close();
+    expect(await pool.prepare(request({ message: 'after close' }))).toEqual({ taken: false });
+    await closing;
+  });
+});
