@@ -193,6 +193,16 @@ describe('LocalTaskQueue dispatcher', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
+  it('reads a backlog left in the outbox page after page, not a page per poll', async () => {
+    await open({ pollIntervalMs: 60_000, concurrency: 8 });
+    await queue.enqueue(Array.from({ length: 200 }, (_, i) => task(`old-${i}`)));
+    let delivered = 0;
+    queue.startDelivery(async () => {
+      delivered++;
+    });
+    await until(() => delivered === 200, 5000);
+  });
+
   it('close waits for deliveries in flight and then picks nothing new', async () => {
     await open();
     await queue.enqueue([task('slow')]);

@@ -174,6 +174,9 @@ export class LocalTaskQueue implements TaskQueue {
     }
     this.pumping = this.pump().finally(() => {
       this.pumping = undefined;
+      // A wake after the pass's last look (deliveries settled by one shared DELETE finish
+      // together) would otherwise wait for the next poll.
+      if (this.pumpAgain) this.wake();
     });
   }
 
