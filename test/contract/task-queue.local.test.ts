@@ -193,6 +193,27 @@ describe('LocalTaskQueue dispatcher', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
+  it('delivers each task once, handed over in memory or read back beyond the in-memory cap', async () => {
+    // No poll to fall back on: the tasks the dispatcher was not handed must be read all the same.
+    await open({ pollIntervalMs: 60_000, concurrency: 4 });
+    const delivered = new Map<string, number>();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    queue.startDelivery(async (body) => {
+      await gate;
+      const name = body.toString();
+      delivered.set(name, (delivered.get(name) ?? 0) + 1);
+    });
+    const names = Array.from({ length: 300 }, (_, i) => `t-${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < names.length; i += 50) {
+      await queue.enqueue(names.slice(i, i + 50).map((name) => task(name, Buffer.from(name))));
+    }
+    release();
+    await until(async () => (await queue.pending()) === 0, 10_000);
+    expect([...delivered.keys()].sort()).toEqual(names);
+    expect([...delivered.values()].every((count) => count === 1)).toBe(true);
+  });
+
   it('reads a backlog left in the outbox page after page, not a page per poll', async () => {
     await open({ pollIntervalMs: 60_000, concurrency: 8 });
     await queue.enqueue(Array.from({ length: 200 }, (_, i) => task(`old-${i}`)));
