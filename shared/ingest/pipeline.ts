@@ -8,7 +8,7 @@ import type { Source } from '../accounts/model.ts';
 import type { SourceDirectory } from '../accounts/sources.ts';
 import type { JsonValue, LogEvent, RejectedEvent, SourceSchema } from '../events/model.ts';
 import type { Clock, Ids, MetaStore } from '../ports.ts';
-import { checkEvent, normaliseEvent, typeErrorMessage } from '../events/index.ts';
+import { checkEvent, normaliseEvent, typeErrorMessage, type NormaliseContext } from '../events/index.ts';
 import { fitsInTask } from './task-codec.ts';
 import type { GroupCommit } from './group-commit.ts';
 import type { RuleCopy } from '../rules/index.ts';
@@ -43,6 +43,30 @@ interface Extending {
   inferred: SourceSchema;
 }
 
+/** One raw event read against a schema: rejected with its reason, or as stored, fitting or extending it. */
+export type EventReading =
+  | { status: 'rejected'; reason: string }
+  | { status: 'fits'; event: LogEvent; json: string }
+  | { status: 'extends'; event: LogEvent; json: string; inferred: SourceSchema };
+
+/**
+ * The per-event step of ingest, shared by the pipeline and prepareEvents (prep.ts): normalise,
+ * serialise once (for the size check, the task and metering), check the size and the schema.
+ */
+export function readEvent(raw: JsonValue, context: NormaliseContext, schema: SourceSchema, maxTaskBytes: number): EventReading {
+  const normalised = normaliseEvent(raw, context);
+  if (!normalised.ok) return { status: 'rejected', reason: normalised.reason };
+  const { event } = normalised;
+  const json = JSON.stringify(event);
+  if (!fitsInTask(json, maxTaskBytes)) {
+    return { status: 'rejected', reason: `Event is too large: it must compress to under ${maxTaskBytes} bytes.` };
+  }
+  const check = checkEvent(schema, event.body);
+  if (check.status === 'fits') return { status: 'fits', event, json };
+  if (check.status === 'extends') return { status: 'extends', event, json, inferred: check.inferred };
+  return { status: 'rejected', reason: check.reason };
+}
+
 export class Ingestor {
   constructor(private readonly deps: IngestDeps) {}
 
@@ -50,29 +74,21 @@ export class Ingestor {
     const { clock, ids, maxTaskBytes } = this.deps;
     const context = { now: clock.now(), newId: () => ids.uuid() };
     const accepted: LogEvent[] = [];
-    /** Each accepted event's JSON, serialised once here for the size check, the task and metering. */
+    /** Each accepted event's JSON, serialised once by readEvent. */
     const acceptedJson: string[] = [];
     const extending: Extending[] = [];
     const rejected: Rejection[] = [];
 
     for (let index = 0; index < raws.length; index++) {
-      const normalised = normaliseEvent(raws[index]!, context);
-      if (!normalised.ok) {
-        rejected.push({ index, reason: normalised.reason });
-        continue;
+      const reading = readEvent(raws[index]!, context, source.schema, maxTaskBytes);
+      if (reading.status === 'fits') {
+        accepted.push(reading.event);
+        acceptedJson.push(reading.json);
+      } else if (reading.status === 'extends') {
+        extending.push({ index, event: reading.event, json: reading.json, inferred: reading.inferred });
+      } else {
+        rejected.push({ index, reason: reading.reason });
       }
-      const { event } = normalised;
-      const json = JSON.stringify(event);
-      if (!fitsInTask(json, maxTaskBytes)) {
-        rejected.push({ index, reason: `Event is too large: it must compress to under ${maxTaskBytes} bytes.` });
-        continue;
-      }
-      const check = checkEvent(source.schema, event.body);
-      if (check.status === 'fits') {
-        accepted.push(event);
-        acceptedJson.push(json);
-      } else if (check.status === 'extends') extending.push({ index, event, json, inferred: check.inferred });
-      else rejected.push({ index, reason: check.reason });
     }
 
     let target = source;

@@ -7,9 +7,8 @@
  * full pipeline on the event loop, which gives it its exact error, rejection or schema growth.
  */
 import type { SourceSchema } from '../events/model.ts';
-import { checkEvent, normaliseEvent } from '../events/index.ts';
 import { parseIngestBody } from './body.ts';
-import { fitsInTask } from './task-codec.ts';
+import { readEvent } from './pipeline.ts';
 
 export interface PrepRequest {
   body: Uint8Array;
@@ -39,13 +38,10 @@ export function prepareEvents(request: PrepRequest, newId: () => string): Prepar
   const json: string[] = [];
   let bytes = 0;
   for (const raw of raws) {
-    const normalised = normaliseEvent(raw, context);
-    if (!normalised.ok) return { taken: false };
-    const text = JSON.stringify(normalised.event);
-    if (!fitsInTask(text, request.maxTaskBytes)) return { taken: false };
-    if (checkEvent(request.schema, normalised.event.body).status !== 'fits') return { taken: false };
-    json.push(text);
-    bytes += Buffer.byteLength(text, 'utf8');
+    const reading = readEvent(raw, context, request.schema, request.maxTaskBytes);
+    if (reading.status !== 'fits') return { taken: false };
+    json.push(reading.json);
+    bytes += Buffer.byteLength(reading.json, 'utf8');
   }
   return { taken: true, json, bytes };
 }

@@ -51,8 +51,8 @@ export class LocalTaskQueue implements TaskQueue {
    * storage only at the next checkpoint: plain JSON bodies held ~200 MB of the twin's memory
    * under bench load and were half of what the write-ahead log wrote. Compressed ~10x, they
    * hold ~8 MB. Compression takes ~0.3 µs per event on the event loop (see task-codec.ts);
-   * gzip cost ~20 ms per group commit, in the path every acknowledgement waits on. The cap only bounds a task's size: the group commit's flush threshold keeps
-   * batches far below it.
+   * gzip cost ~20 ms per group commit, in the path every acknowledgement waits on. The cap only
+   * bounds a task's size: the group commit's flush threshold keeps batches far below it.
    */
   readonly taskFormat: TaskFormat = { maxBytes: 256 * 1024 * 1024, compression: 'zstd' };
   private readonly clock: Clock;
