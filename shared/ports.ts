@@ -113,6 +113,11 @@ export interface QueuedTask {
   /** Unique per batch; enqueueing the same name twice queues it once. */
   name: string;
   body: Buffer;
+  /**
+   * The body uncompressed, when its maker has it: a queue that delivers in this process may hand
+   * the handler these bytes instead of `body` (a sink reads both), saving the decompression.
+   */
+  plain?: Buffer;
 }
 
 /** Called once per delivery; throwing (or rejecting) means "deliver again later". */

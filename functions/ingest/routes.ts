@@ -36,8 +36,8 @@ export function ingestRoutes(app: KindlingApp, ctx: AppContext): void {
         maxTaskBytes: ctx.config.TASK_MAX_BYTES,
       });
       if (prepared?.taken) {
-        await admit(c, ctx, source, prepared.json.length);
-        const outcome = await ctx.ingestor.ingestPrepared(source, prepared.json, prepared.bytes);
+        await admit(c, ctx, source, prepared.events.ends.length);
+        const outcome = await ctx.ingestor.ingestPrepared(source, prepared.events);
         return logflareResponse(c, metered(c, ctx, outcome));
       }
       const raws = parseIngestBody({ body, contentType, contentEncoding });

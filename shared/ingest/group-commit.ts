@@ -7,6 +7,7 @@
 import type { Source } from '../accounts/model.ts';
 import type { Ids, TaskQueue } from '../ports.ts';
 import { encodeTasks } from './task-codec.ts';
+import type { SerialisedEvents } from './serialised.ts';
 
 export interface GroupCommitOptions {
   lingerMs: number;
@@ -15,8 +16,8 @@ export interface GroupCommitOptions {
 
 interface PendingGroup {
   source: Source;
-  /** Each event as JSON text, serialised once by the pipeline. */
-  events: string[];
+  /** The events of each request, serialised once by the pipeline or the ingest worker. */
+  runs: SerialisedEvents[];
 }
 
 interface Waiter {
@@ -40,14 +41,14 @@ export class GroupCommit {
     private readonly options: GroupCommitOptions,
   ) {}
 
-  /** Resolves once `events` (JSON texts) are durably queued; rejects if their enqueue failed. */
-  submit(source: Source, events: string[]): Promise<void> {
-    if (events.length === 0) return Promise.resolve();
+  /** Resolves once `events` are durably queued; rejects if their enqueue failed. */
+  submit(source: Source, events: SerialisedEvents): Promise<void> {
+    if (events.ends.length === 0) return Promise.resolve();
     const key = `${source.id}/${this.schemaKey(source)}`;
     const group = this.groups.get(key);
-    if (group) group.events.push(...events);
-    else this.groups.set(key, { source, events: [...events] });
-    this.pendingEvents += events.length;
+    if (group) group.runs.push(events);
+    else this.groups.set(key, { source, runs: [events] });
+    this.pendingEvents += events.ends.length;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.pendingEvents >= this.options.flushEvents) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.lingerMs);
@@ -79,10 +80,10 @@ export class GroupCommit {
 
   private async commit(groups: PendingGroup[]): Promise<void> {
     const encoded = await Promise.all(
-      groups.map(({ source, events }) =>
+      groups.map(({ source, runs }) =>
         encodeTasks(
           { account_id: source.account_id, source_id: source.id, schema: source.schema },
-          events,
+          runs,
           this.queue.taskFormat,
           () => this.ids.uuid(),
         ),

@@ -12,6 +12,7 @@ import { checkEvent, normaliseEvent, typeErrorMessage, type NormaliseContext } f
 import { fitsInTask } from './task-codec.ts';
 import type { GroupCommit } from './group-commit.ts';
 import type { RuleCopy } from '../rules/index.ts';
+import { eventBytes, parseSerialised, serialiseEvents, type SerialisedEvents } from './serialised.ts';
 
 export interface Rejection {
   index: number;
@@ -106,28 +107,28 @@ export class Ingestor {
 
     if (rejected.length > 0) await this.keepRejected(source, raws, rejected);
     const copies = this.deps.rules ? await this.deps.rules.copies(target, accepted) : [];
-    await this.commit(target, acceptedJson, copies);
-    const acceptedBytes = acceptedJson.reduce((bytes, json) => bytes + Buffer.byteLength(json, 'utf8'), 0);
-    return { accepted: accepted.length, acceptedBytes, rejected: rejected.sort((a, b) => a.index - b.index) };
+    const events = serialiseEvents(acceptedJson);
+    await this.commit(target, events, copies);
+    return { accepted: accepted.length, acceptedBytes: eventBytes(events), rejected: rejected.sort((a, b) => a.index - b.index) };
   }
 
   /**
-   * A request whose events were all accepted as they are by prepareEvents (prep.ts), as their
-   * JSON: only the commit (with the copies source rules make) is left. Resolves once durable.
+   * A request whose events were all accepted as they are by prepareEvents (prep.ts), serialised:
+   * only the commit (with the copies source rules make) is left. Resolves once durable.
    */
-  async ingestPrepared(source: Source, json: string[], bytes: number): Promise<IngestOutcome> {
+  async ingestPrepared(source: Source, events: SerialisedEvents): Promise<IngestOutcome> {
     const { rules } = this.deps;
     const routed = rules !== undefined && (await rules.hasRules(source));
-    const copies = routed ? await rules.copies(source, json.map((text) => JSON.parse(text) as LogEvent)) : [];
-    await this.commit(source, json, copies);
-    return { accepted: json.length, acceptedBytes: bytes, rejected: [] };
+    const copies = routed ? await rules.copies(source, parseSerialised(events) as LogEvent[]) : [];
+    await this.commit(source, events, copies);
+    return { accepted: events.ends.length, acceptedBytes: eventBytes(events), rejected: [] };
   }
 
   /** One group commit for the events and their copies: a 200 means both are durable. */
-  private async commit(target: Source, json: string[], copies: RuleCopy[]): Promise<void> {
+  private async commit(target: Source, events: SerialisedEvents, copies: RuleCopy[]): Promise<void> {
     await Promise.all([
-      this.deps.commit.submit(target, json),
-      ...copies.map((copy) => this.deps.commit.submit(copy.sink, copy.events.map((event) => JSON.stringify(event)))),
+      this.deps.commit.submit(target, events),
+      ...copies.map((copy) => this.deps.commit.submit(copy.sink, serialiseEvents(copy.events.map((event) => JSON.stringify(event))))),
     ]);
   }
 

@@ -7,7 +7,7 @@
  * event and +26 MB peak RSS (the worker's heap).
  *
  * A request's body is copied to the worker (the caller keeps its own for the full path), and
- * its answer comes back as JSON strings. A worker that fails answers nothing more: its waiting
+ * its events come back serialised, in one buffer. A worker that fails answers nothing more: its waiting
  * requests and later ones take the full path.
  */
 import { availableParallelism } from 'node:os';
@@ -56,7 +56,10 @@ export class PrepPool {
     const resolve = this.waiting.get(id);
     if (!resolve) return;
     this.waiting.delete(id);
-    resolve(prepared);
+    if (!prepared.taken) return resolve(prepared);
+    // A Buffer arrives as a plain Uint8Array.
+    const { utf8, ends } = prepared.events;
+    resolve({ taken: true, events: { utf8: Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength), ends } });
   }
 
   prepare(request: PrepRequest): Promise<Prepared> {

@@ -9,6 +9,7 @@
 import type { SourceSchema } from '../events/model.ts';
 import { parseIngestBody } from './body.ts';
 import { readEvent } from './pipeline.ts';
+import { serialiseEvents, type SerialisedEvents } from './serialised.ts';
 
 export interface PrepRequest {
   body: Uint8Array;
@@ -20,8 +21,8 @@ export interface PrepRequest {
   maxTaskBytes: number;
 }
 
-/** Every event accepted, as JSON, with their UTF-8 bytes; or `taken: false` for the full path. */
-export type Prepared = { taken: true; json: string[]; bytes: number } | { taken: false };
+/** Every event accepted, serialised; or `taken: false` for the full path. */
+export type Prepared = { taken: true; events: SerialisedEvents } | { taken: false };
 
 export function prepareEvents(request: PrepRequest, newId: () => string): Prepared {
   let raws;
@@ -36,12 +37,10 @@ export function prepareEvents(request: PrepRequest, newId: () => string): Prepar
   }
   const context = { now: request.now, newId };
   const json: string[] = [];
-  let bytes = 0;
   for (const raw of raws) {
     const reading = readEvent(raw, context, request.schema, request.maxTaskBytes);
     if (reading.status !== 'fits') return { taken: false };
     json.push(reading.json);
-    bytes += Buffer.byteLength(reading.json, 'utf8');
   }
-  return { taken: true, json, bytes };
+  return { taken: true, events: serialiseEvents(json) };
 }

@@ -13,6 +13,7 @@ import { loadConfig } from '../../shared/config.ts';
 import { openPorts } from '../../shared/composition.ts';
 import type { IdTokenVerifier } from '../../shared/ports.ts';
 import { encodeTasks } from '../../shared/ingest/task-codec.ts';
+import { serialiseEvents } from '../../shared/ingest/serialised.ts';
 import { buildApp, type KindlingApp } from '../../functions/http/app.ts';
 import { FUNCTIONS } from '../../functions/routes.ts';
 import { OPERATOR_TOKEN, gcpAuthContext, googleSigner, signatureRemoved } from '../support/gcp-auth.ts';
@@ -114,7 +115,7 @@ describe('the sink and billing functions', () => {
     const { account } = await createAccount(ctx, { name: 'Acme', plan: 'free' });
     const source = await ctx.sources.create(account, { name: 'app' });
     const event = { id: 'event-1', timestamp: Date.now() * 1000, event_message: 'delivered by Cloud Tasks', body: {} };
-    const tasks = await encodeTasks({ account_id: account.id, source_id: source.id, schema: [] }, [JSON.stringify(event)], { maxBytes: 100_000, compression: 'gzip' }, () => 'batch-1');
+    const tasks = await encodeTasks({ account_id: account.id, source_id: source.id, schema: [] }, [serialiseEvents([JSON.stringify(event)])], { maxBytes: 100_000, compression: 'gzip' }, () => 'batch-1');
     expect(tasks).toHaveLength(1);
     task = tasks[0]!.body;
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from '../../shared/ingest/group-commit.ts';
+import { serialiseEvents } from '../../shared/ingest/serialised.ts';
 import { decodeTask } from '../../shared/ingest/task-codec.ts';
 import type { Source } from '../../shared/accounts/model.ts';
 import type { QueuedTask, TaskFormat, TaskHandler, TaskQueue } from '../../shared/ports.ts';
@@ -41,8 +42,8 @@ describe('GroupCommit', () => {
     const queue = new HeldQueue({ maxBytes: 1 << 20, compression: 'none' });
     const commit = new GroupCommit(queue, ids, { lingerMs: 1, flushEvents: 1000 });
     let answered = 0;
-    const a = commit.submit(source, [event(1)]).then(() => answered++);
-    const b = commit.submit(source, [event(2), event(3)]).then(() => answered++);
+    const a = commit.submit(source, serialiseEvents([event(1)])).then(() => answered++);
+    const b = commit.submit(source, serialiseEvents([event(2), event(3)])).then(() => answered++);
     await settle();
     expect(queue.calls).toHaveLength(1);
     expect(await eventsOf(queue.calls[0]!)).toEqual(['e1', 'e2', 'e3']);
@@ -55,7 +56,7 @@ describe('GroupCommit', () => {
   it('flushes as soon as flushEvents are pending, without waiting for the linger', async () => {
     const queue = new HeldQueue({ maxBytes: 1 << 20, compression: 'none' });
     const commit = new GroupCommit(queue, ids, { lingerMs: 60_000, flushEvents: 2 });
-    const done = commit.submit(source, [event(1), event(2)]);
+    const done = commit.submit(source, serialiseEvents([event(1), event(2)]));
     await settle();
     expect(queue.calls).toHaveLength(1);
     queue.release();
@@ -65,8 +66,8 @@ describe('GroupCommit', () => {
   it('rejects every submission of a failed enqueue', async () => {
     const queue = new HeldQueue({ maxBytes: 1 << 20, compression: 'none' });
     const commit = new GroupCommit(queue, ids, { lingerMs: 1, flushEvents: 1000 });
-    const a = commit.submit(source, [event(1)]);
-    const b = commit.submit(source, [event(2)]);
+    const a = commit.submit(source, serialiseEvents([event(1)]));
+    const b = commit.submit(source, serialiseEvents([event(2)]));
     await settle();
     queue.release(new Error('disk full'));
     await expect(a).rejects.toThrow('disk full');
@@ -76,7 +77,7 @@ describe('GroupCommit', () => {
   it('drain sends what is pending at once and waits for every enqueue', async () => {
     const queue = new HeldQueue({ maxBytes: 1 << 20, compression: 'none' });
     const commit = new GroupCommit(queue, ids, { lingerMs: 60_000, flushEvents: 1000 });
-    const first = commit.submit(source, [event(1)]);
+    const first = commit.submit(source, serialiseEvents([event(1)]));
     let drained = false;
     const draining = commit.drain().then(() => (drained = true));
     await settle();

@@ -10,6 +10,7 @@ import type { SourceSchema } from '../../shared/events/model.ts';
 import { inferSchema } from '../../shared/events/index.ts';
 import { prepareEvents, type PrepRequest } from '../../shared/ingest/prep.ts';
 import { PrepPool } from '../../shared/ingest/prep-pool.ts';
+import { eventBytes, parseSerialised } from '../../shared/ingest/serialised.ts';
 
 const NOW = Date.UTC(2026, 10, 27, 12);
 const schema: SourceSchema = inferSchema({ metadata: { status: 200, path: '/a' } });
@@ -29,17 +30,18 @@ describe('prepareEvents', () => {
     );
     expect(prepared.taken).toBe(true);
     if (!prepared.taken) return;
-    const events = prepared.json.map((text) => JSON.parse(text) as Record<string, unknown>);
+    const events = parseSerialised(prepared.events);
     expect(events).toEqual([
       { id: expect.any(String), timestamp: NOW * 1000, event_message: 'one', body: { metadata: { status: 200 } } },
       { id: expect.any(String), timestamp: (NOW - 1000) * 1000, event_message: 'two', body: { metadata: { path: '/b' } } },
     ]);
-    expect(prepared.bytes).toBe(prepared.json.reduce((sum, text) => sum + Buffer.byteLength(text), 0));
+    expect(eventBytes(prepared.events)).toBe(events.reduce((sum: number, event) => sum + Buffer.byteLength(JSON.stringify(event)), 0));
   });
 
   it('reads gzip and NDJSON bodies as the full path does', () => {
     const ndjson = '{"message":"a"}\n{"message":"b"}\n';
-    expect(prepareEvents(request(ndjson, { contentType: 'application/x-ndjson' }), newId)).toMatchObject({ taken: true, json: [expect.any(String), expect.any(String)] });
+    const lines = prepareEvents(request(ndjson, { contentType: 'application/x-ndjson' }), newId);
+    expect(lines.taken && parseSerialised(lines.events)).toHaveLength(2);
     const gzipped = request({ message: 'zipped' }, { contentEncoding: 'gzip' });
     gzipped.body = gzipSync(Buffer.from(gzipped.body));
     expect(prepareEvents(gzipped, newId)).toMatchObject({ taken: true });
@@ -72,9 +74,10 @@ describe('PrepPool', () => {
     answers.forEach((answer, i) => {
       expect(answer.taken).toBe(true);
       if (!answer.taken) return;
-      expect(answer.json.map((text) => (JSON.parse(text) as { event_message: string }).event_message)).toEqual([`request ${i}`, `again ${i}`]);
+      expect(answer.events.utf8).toBeInstanceOf(Buffer);
+      expect((parseSerialised(answer.events) as { event_message: string }[]).map((event) => event.event_message)).toEqual([`request ${i}`, `again ${i}`]);
     });
-    const ids = answers.flatMap((answer) => (answer.taken ? answer.json.map((text) => (JSON.parse(text) as { id: string }).id) : []));
+    const ids = answers.flatMap((answer) => (answer.taken ? (parseSerialised(answer.events) as { id: string }[]).map((event) => event.id) : []));
     expect(new Set(ids).size).toBe(40);
   });
 

@@ -3,6 +3,7 @@
  * over — the source's events plus one copy per matching event and sink, however many rules
  * match it, and never a copy of a copy, even when rules point both ways.
  */
+import { parseSerialised, type SerialisedEvents } from '../../shared/ingest/serialised.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Account, Source } from '../../shared/accounts/model.ts';
 import { SourceDirectory } from '../../shared/accounts/sources.ts';
@@ -32,8 +33,8 @@ beforeEach(async () => {
   rules = new RuleService({ meta, sources, clock, ids });
   submitted = [];
   const commit = {
-    submit: async (source: Source, events: string[]) => {
-      const ids = events.map((json) => (JSON.parse(json) as LogEvent).id);
+    submit: async (source: Source, events: SerialisedEvents) => {
+      const ids = (parseSerialised(events) as LogEvent[]).map((event) => event.id);
       if (ids.length > 0) submitted.push({ source: source.name, ids });
     },
   } as unknown as GroupCommit;

@@ -4,6 +4,7 @@
  * for that update and check again, so a burst of the same new fields costs one metadata write,
  * and every field still ends up in the stored schema.
  */
+import type { SerialisedEvents } from '../../shared/ingest/serialised.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Account, Source } from '../../shared/accounts/model.ts';
 import { SourceDirectory } from '../../shared/accounts/sources.ts';
@@ -49,8 +50,8 @@ beforeEach(async () => {
   };
   const sources = new SourceDirectory(counted, new LocalEventStore(db), clock, ids);
   const commit = {
-    submit: async (_source: Source, events: string[]) => {
-      submitted += events.length;
+    submit: async (_source: Source, events: SerialisedEvents) => {
+      submitted += events.ends.length;
     },
   } as unknown as GroupCommit;
   ingestor = new Ingestor({ meta: counted, sources, commit, clock, ids, maxTaskBytes: 100_000 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { decodeTask, encodeTasks, fitsInTask } from '../../shared/ingest/task-codec.ts';
+import { serialiseEvents } from '../../shared/ingest/serialised.ts';
 
 const header = { account_id: 'acct', source_id: 'src', schema: [] };
 const event = (i: number) => JSON.stringify({ id: `e${i}`, timestamp: 1_700_000_000_000_000 + i, event_message: `line ${i} ${'x'.repeat(i % 50)}`, body: { n: i } });
@@ -10,7 +11,7 @@ const ids = () => `batch-${++counter}`;
 describe('task codec', () => {
   it('gzips for a queue that asks, keeping every body under its cap and every event once, in order', async () => {
     const events = Array.from({ length: 5000 }, (_, i) => event(i));
-    const tasks = await encodeTasks(header, events, { maxBytes: 20_000, compression: 'gzip' }, ids);
+    const tasks = await encodeTasks(header, [serialiseEvents(events)], { maxBytes: 20_000, compression: 'gzip' }, ids);
     expect(tasks.length).toBeGreaterThan(1);
     for (const task of tasks) {
       expect(task.body.length).toBeLessThanOrEqual(20_000);
@@ -23,7 +24,7 @@ describe('task codec', () => {
 
   it('writes plain JSON for a queue that does not compress, split by its raw size', async () => {
     const events = Array.from({ length: 1000 }, (_, i) => event(i));
-    const tasks = await encodeTasks(header, events, { maxBytes: 30_000, compression: 'none' }, ids);
+    const tasks = await encodeTasks(header, [serialiseEvents(events)], { maxBytes: 30_000, compression: 'none' }, ids);
     expect(tasks.length).toBeGreaterThan(3);
     for (const task of tasks) {
       expect(task.body.length).toBeLessThanOrEqual(30_000);
@@ -35,7 +36,7 @@ describe('task codec', () => {
 
   it('hands the events on as the UTF-8 bytes of their JSON array, without decoding them, non-ASCII included', async () => {
     const events = [event(1), JSON.stringify({ id: 'é', timestamp: 1, event_message: 'ключ 🔑 "q" ],"events":[', body: { s: '}' } })];
-    const [task] = await encodeTasks(header, events, { maxBytes: 1_000_000, compression: 'none' }, ids);
+    const [task] = await encodeTasks(header, [serialiseEvents(events)], { maxBytes: 1_000_000, compression: 'none' }, ids);
     const decoded = await decodeTask(task!.body);
     expect(decoded.source_id).toBe('src');
     expect(decoded.events.size()).toBe(2);
@@ -46,7 +47,7 @@ describe('task codec', () => {
 
   it('compresses with zstd for a queue that asks, and decodes by the magic number alone', async () => {
     const events = Array.from({ length: 2000 }, (_, i) => event(i));
-    const [task, ...rest] = await encodeTasks(header, events, { maxBytes: 10_000_000, compression: 'zstd' }, ids);
+    const [task, ...rest] = await encodeTasks(header, [serialiseEvents(events)], { maxBytes: 10_000_000, compression: 'zstd' }, ids);
     expect(rest).toHaveLength(0);
     expect([...task!.body.subarray(0, 4)]).toEqual([0x28, 0xb5, 0x2f, 0xfd]);
     const plain = Buffer.byteLength(`[${events.join(',')}]`);
@@ -57,8 +58,27 @@ describe('task codec', () => {
     expect(decoded.events.utf8().toString('utf8')).toBe(`[${events.join(',')}]`);
   });
 
+  it('packs several runs into tasks split across and inside runs, every event once and in order', async () => {
+    const runs = [0, 1, 2, 3].map((r) => Array.from({ length: 400 }, (_, i) => event(r * 400 + i)));
+    const tasks = await encodeTasks(header, runs.map(serialiseEvents), { maxBytes: 6_000, compression: 'gzip' }, ids);
+    expect(tasks.length).toBeGreaterThan(4);
+    const decoded = await Promise.all(tasks.map((task) => decodeTask(task.body)));
+    expect(decoded.flatMap((batch) => batch.events.events().map((e) => e.id))).toEqual(runs.flat().map((_, i) => `e${i}`));
+  });
+
+  it('keeps a compressed task with its uncompressed bytes beside it, which decode alike', async () => {
+    const events = Array.from({ length: 50 }, (_, i) => event(i));
+    const [zstd] = await encodeTasks(header, [serialiseEvents(events)], { maxBytes: 10_000_000, compression: 'zstd' }, ids);
+    expect(zstd!.plain!.equals(zstdDecompressSync(zstd!.body))).toBe(true);
+    const [fromPlain, fromBody] = await Promise.all([decodeTask(zstd!.plain!), decodeTask(zstd!.body)]);
+    expect(fromPlain.batch_id).toBe(zstd!.name);
+    expect({ ...fromPlain, events: fromPlain.events.utf8() }).toEqual({ ...fromBody, events: fromBody.events.utf8() });
+    const [none] = await encodeTasks(header, [serialiseEvents(events)], { maxBytes: 10_000_000, compression: 'none' }, ids);
+    expect(none!.plain).toBeUndefined();
+  });
+
   it('refuses one event that alone exceeds the cap', async () => {
-    await expect(encodeTasks(header, [event(1)], { maxBytes: 50, compression: 'none' }, ids)).rejects.toThrow(RangeError);
+    await expect(encodeTasks(header, [serialiseEvents([event(1)])], { maxBytes: 50, compression: 'none' }, ids)).rejects.toThrow(RangeError);
   });
 
   it('says whether one event fits in a task, compressing only when it is near the limit', () => {
