@@ -19,8 +19,12 @@ import type { Prepared, PrepRequest } from './prep.ts';
 /** The worker's module beside this one: prep-worker.js when built, prep-worker.ts from source. */
 const EXTENSION = path.extname(fileURLToPath(import.meta.url));
 const WORKER_URL = new URL(`./prep-worker${EXTENSION}`, import.meta.url);
-/** From source, the worker loads TypeScript through tsx, as `npm test` and the e2e twins run it. */
-const WORKER_EXEC_ARGV = EXTENSION === '.ts' && !process.execArgv.includes('tsx') ? [...process.execArgv, '--import', 'tsx'] : process.execArgv;
+/**
+ * From source, the worker loads TypeScript through tsx, as `npm test` and the e2e twins run it.
+ * Otherwise it inherits the process's flags: naming them again in `execArgv` refuses the
+ * per-process ones (`--trace-gc`, say), and with them the start of the twin.
+ */
+const WORKER_OPTIONS = EXTENSION === '.ts' && !process.execArgv.includes('tsx') ? { execArgv: ['--import', 'tsx'] } : {};
 
 export class PrepPool {
   private readonly workers: Worker[] = [];
@@ -34,7 +38,7 @@ export class PrepPool {
   }
 
   private start(): Worker {
-    const worker = new Worker(WORKER_URL, { execArgv: WORKER_EXEC_ARGV });
+    const worker = new Worker(WORKER_URL, WORKER_OPTIONS);
     worker.unref();
     worker.on('message', ({ id, prepared }: { id: number; prepared: Prepared }) => this.settle(id, prepared));
     worker.on('error', (error) => {

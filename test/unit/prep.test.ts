@@ -4,6 +4,11 @@
  * it on a worker thread and, when it cannot, answers "take the full path" rather than failing.
  */
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SourceSchema } from '../../shared/events/model.ts';
@@ -87,6 +92,23 @@ describe('PrepPool', () => {
     const before = Buffer.from(mine.body).toString();
     expect(await pool.prepare(mine)).toEqual({ taken: false });
     expect(Buffer.from(mine.body).toString()).toBe(before);
+  });
+
+  it('starts its workers in a process run with per-process flags', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kindling-prep-'));
+    const script = path.join(dir, 'prep.mts');
+    writeFileSync(
+      script,
+      `import { PrepPool } from ${JSON.stringify(fileURLToPath(new URL('../../shared/ingest/prep-pool.ts', import.meta.url)))};
+      const pool = new PrepPool(1);
+      const answer = await pool.prepare({ body: Buffer.from('{"message":"hi"}'), contentType: 'application/json', contentEncoding: undefined, schema: [], now: 0, maxTaskBytes: 100000 });
+      await pool.close();
+      console.log(answer.taken);`,
+    );
+    const run = spawnSync(process.execPath, ['--trace-gc', '--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
+    rmSync(dir, { recursive: true, force: true });
+    expect(run.stderr).not.toMatch(/invalid execArgv/);
+    expect(run.stdout.split('\n')).toContain('true');
   });
 
   it('answers "full path" once closed', async () => {
