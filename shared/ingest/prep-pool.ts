@@ -7,8 +7,8 @@
  * event and +26 MB peak RSS (the worker's heap).
  *
  * A request's body is copied to the worker (the caller keeps its own for the full path), and
- * its events come back serialised, in one buffer. A worker that fails answers nothing more: its waiting
- * requests and later ones take the full path.
+ * its events come back serialised, in one buffer. A worker that fails answers nothing more: its
+ * waiting requests and later ones take the full path.
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
