@@ -113,11 +113,6 @@ export interface QueuedTask {
   /** Unique per batch; enqueueing the same name twice queues it once. */
   name: string;
   body: Buffer;
-  /**
-   * The body uncompressed, when its maker has it: a queue that delivers in this process may hand
-   * the handler these bytes instead of `body` (a sink reads both), saving the decompression.
-   */
-  plain?: Buffer;
 }
 
 /** Called once per delivery; throwing (or rejecting) means "deliver again later". */
@@ -129,9 +124,9 @@ export interface TaskFormat {
   maxBytes: number;
   /**
    * How bodies are compressed: gzip where bytes are capped, billed or sent far (any HTTP hop can
-   * carry it), zstd where they only have to be small and cheap to make, or not at all.
+   * carry it); not at all for a queue that keeps its rows small itself (the local outbox).
    */
-  compression: 'gzip' | 'zstd' | 'none';
+  compression: 'gzip' | 'none';
 }
 
 export interface TaskQueue {

@@ -1,13 +1,13 @@
 /**
- * The sink task payload: a batch of accepted events of one source, as JSON, compressed as the
- * queue asks: gzip for Cloud Tasks (a 100 KB task cap, bytes billed), zstd for the local outbox
- * (see LocalTaskQueue.taskFormat). A batch is split until each body fits the queue's cap; a
+ * The sink task payload: a batch of accepted events of one source, as JSON, gzip-compressed where
+ * the queue asks (Cloud Tasks: a 100 KB task cap, bytes billed; the local queue takes the JSON
+ * as it is). A batch is split until each body fits the queue's cap; a
  * single event that cannot fit Cloud Tasks' is the caller's to reject before it is
  * acknowledged, so that the twin accepts exactly what GCP would. A body says how it is
  * compressed by its first bytes, so the sink needs no other word of it.
  */
 import { promisify } from 'node:util';
-import { gunzip, gzip, gzipSync, constants, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { gunzip, gzip, gzipSync, constants } from 'node:zlib';
 import { z } from 'zod';
 import type { LogEvent, SourceSchema, SchemaField } from '../events/model.ts';
 import { batchFromUtf8, batchOf, type EventBatch } from '../events/batch.ts';
@@ -17,8 +17,6 @@ import { EventSequence, type SerialisedEvents } from './serialised.ts';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 const GZIP_OPTIONS = { level: 4 };
-/** zstd's fastest level: ~270 MB/s and ~10x on log batches here, against gzip 4's ~150 MB/s and 7x. */
-const ZSTD_OPTIONS = { params: { [constants.ZSTD_c_compressionLevel]: 1 } };
 /** Room for the batch envelope (ids and schema) around the events. */
 const ENVELOPE_ALLOWANCE = 0.9;
 /** Where `envelope` ends the header and starts the events: a key no header field can hold. */
@@ -67,8 +65,7 @@ export interface BatchHeader {
 /**
  * Packs events (serialised once, by the pipeline or the ingest worker) into as few tasks as fit
  * `format.maxBytes` each. Each task is named by a fresh batch id, so re-enqueueing the same task
- * is idempotent. A compressed task keeps its uncompressed bytes too, for a queue that delivers in
- * this process (see QueuedTask.plain).
+ * is idempotent.
  */
 export async function encodeTasks(
   header: BatchHeader,
@@ -107,7 +104,7 @@ async function packRange(
   const plain = envelope(header, name, end - start, events.slices(start, end));
   const body = await compress(plain, format.compression);
   if (body.length <= format.maxBytes) {
-    tasks.push(body === plain ? { name, body } : { name, body, plain });
+    tasks.push({ name, body });
     return;
   }
   if (end - start === 1) {
@@ -122,26 +119,14 @@ function compress(plain: Buffer, compression: TaskFormat['compression']): Promis
   switch (compression) {
     case 'gzip':
       return gzipAsync(plain, GZIP_OPTIONS);
-    case 'zstd':
-      // On the event loop: ~0.3 µs per event, less than the async call's own cost around it
-      // (its stream, chunk callbacks and a worker's wake-up), measured 31.7 → 29.6 µs of CPU per
-      // event under the bench load. The local outbox's tasks are the only zstd ones.
-      return zstdCompressSync(plain, ZSTD_OPTIONS);
     case 'none':
       return plain;
   }
 }
 
-/** The body's bytes uncompressed, by its magic number: gzip 1f 8b, zstd 28 b5 2f fd. */
+/** The body's bytes uncompressed: gzip by its magic number (1f 8b), anything else as it is. */
 function decompress(body: Buffer): Promise<Buffer> | Buffer {
-  if (body[0] === 0x1f && body[1] === 0x8b) return gunzipAsync(body);
-  if (body[0] === 0x28 && body[1] === 0xb5 && body[2] === 0x2f && body[3] === 0xfd) {
-    // On the event loop, as compress. Output comes in chunks of chunkSize, each copied again to
-    // join them (and, asynchronously, each a trip back to the event loop: with the default 16 KB
-    // a ~10x-compressed task took ten). Room for ~16x makes it one chunk for nearly all.
-    return zstdDecompressSync(body, { chunkSize: Math.min(Math.max(body.length * 16, 64 * 1024), 16 * 1024 * 1024) });
-  }
-  return body;
+  return body[0] === 0x1f && body[1] === 0x8b ? gunzipAsync(body) : body;
 }
 
 const EVENTS_END = Buffer.from(']}');

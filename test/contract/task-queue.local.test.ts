@@ -13,6 +13,8 @@ import { LocalTaskQueue, type LocalTaskQueueOptions } from '../../shared/adapter
 import { describeTaskQueueContract, task } from './task-queue.contract.ts';
 import { LocalEventStore } from '../../shared/adapters/local/event-store.ts';
 import { randomUUID } from 'node:crypto';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
+import { blobValue, type DuckDBBlobValue } from '@duckdb/node-api';
 
 async function queuedNames(db: LocalDatabase): Promise<string[]> {
   const reader = await db.read((c) => c.runAndReadAll('SELECT name FROM outbox ORDER BY name'));
@@ -148,6 +150,43 @@ describe('LocalTaskQueue dispatcher', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('keeps rows zstd-compressed at rest and delivers each body as it was enqueued', async () => {
+    await open();
+    const body = Buffer.from(JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ id: `e${i}`, message: 'GET /index.html 200' }))));
+    const alreadyZstd = zstdCompressSync(Buffer.from('a body that is zstd before it is queued'));
+    await queue.enqueue([task('json', body), task('zstd', alreadyZstd)]);
+    const reader = await db.read((c) => c.runAndReadAll("SELECT body FROM outbox WHERE name = 'json'"));
+    const stored = Buffer.from((reader.getRows()[0]![0] as DuckDBBlobValue).bytes);
+    expect([...stored.subarray(0, 4)]).toEqual([0x28, 0xb5, 0x2f, 0xfd]);
+    expect(stored.length).toBeLessThan(body.length / 4);
+    const received: Buffer[] = [];
+    queue.startDelivery(async (b) => {
+      received.push(b);
+    });
+    await until(async () => (await queue.pending()) === 0);
+    expect(received.map((b) => b.toString('hex')).sort()).toEqual([body, alreadyZstd].map((b) => b.toString('hex')).sort());
+  });
+
+  it('delivers rows an earlier version stored, compressed by their maker or not, as the sink reads them', async () => {
+    await open();
+    const plain = Buffer.from('{"batch_id":"b"}');
+    const gzipped = gzipSync(plain);
+    const zstd = zstdCompressSync(plain);
+    await db.write((c) =>
+      c.run(
+        'INSERT INTO outbox VALUES ($1, $2, 0, now(), now()), ($3, $4, 0, now(), now()), ($5, $6, 0, now(), now())',
+        ['plain', blobValue(plain), 'gzip', blobValue(gzipped), 'zstd', blobValue(zstd)],
+      ),
+    );
+    const received: string[] = [];
+    queue.startDelivery(async (b) => {
+      received.push(b.equals(gzipped) ? 'gzip' : b.equals(plain) ? 'json' : 'other');
+    });
+    await until(async () => (await queue.pending()) === 0);
+    // The gzip row goes as stored (the sink gunzips it); plain and zstd rows both arrive as the JSON.
+    expect(received.sort()).toEqual(['gzip', 'json', 'json']);
   });
 
   it.each([32, 2])('keeps at most %i deliveries in flight', async (concurrency) => {
