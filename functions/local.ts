@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`[kindling] ${signal}: draining`);
-    // Whatever was acknowledged is already in the outbox: a drain that hangs may be cut short.
+    // Whatever was acknowledged is already stored or in the outbox: a drain that hangs may be cut short.
     setTimeout(() => {
       console.error(`[kindling] drain did not finish in ${DRAIN_LIMIT_MS / 1000} s; exiting`);
       process.exit(1);

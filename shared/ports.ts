@@ -131,7 +131,10 @@ export interface TaskFormat {
 
 export interface TaskQueue {
   readonly taskFormat: TaskFormat;
-  /** Resolves only when every task is durably queued; rejects if any was not. */
+  /**
+   * Resolves only when every task is durable: queued, or already delivered by a queue that
+   * delivers in this process and reached the handler at once; rejects if any was neither.
+   */
   enqueue(tasks: QueuedTask[]): Promise<void>;
   /**
    * Starts delivering queued tasks to `handler` in this process, with retries and backoff.

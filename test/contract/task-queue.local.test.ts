@@ -232,6 +232,56 @@ describe('LocalTaskQueue dispatcher', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
+  it('hands a task to the handler before writing it anywhere: enqueue resolves once the handler has', async () => {
+    await open();
+    const seen: { body: string; queued: string[] }[] = [];
+    queue.startDelivery(async (body) => {
+      seen.push({ body: body.toString(), queued: await queuedNames(db) });
+    });
+    await queue.enqueue([task('now-1', Buffer.from('one')), task('now-2', Buffer.from('two'))]);
+    expect(seen.map((s) => s.body).sort()).toEqual(['one', 'two']);
+    expect(seen.every((s) => s.queued.length === 0)).toBe(true);
+    expect(await queue.pending()).toBe(0);
+  });
+
+  it('stores a task whose immediate delivery failed, due after the first backoff, and delivers it then', async () => {
+    let now = 2_000_000;
+    const errors: number[] = [];
+    await open({ clock: { now: () => now }, random: () => 1, initialBackoffMs: 100, onDeliveryError: (_e, t) => errors.push(t.attempts) });
+    let calls = 0;
+    queue.startDelivery(async () => {
+      calls++;
+      if (calls === 1) throw new Error('the store is down');
+    });
+    await queue.enqueue([task('flaky-now')]);
+    expect(errors).toEqual([1]);
+    const reader = await db.read((c) => c.runAndReadAll('SELECT attempts, epoch_ms(next_attempt_at) FROM outbox'));
+    expect(reader.getRows().map((r) => r.map(Number))).toEqual([[1, now + 100]]);
+    await sleep(40);
+    expect(calls).toBe(1);
+    now += 100;
+    await until(async () => (await queue.pending()) === 0);
+    expect(calls).toBe(2);
+  });
+
+  it('stores the tasks beyond the deliveries in flight, and delivers them as slots free', async () => {
+    await open({ concurrency: 2 });
+    const delivered: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    queue.startDelivery(async (body) => {
+      await gate;
+      delivered.push(body.toString());
+    });
+    const names = ['s1', 's2', 's3', 's4', 's5'];
+    const call = queue.enqueue(names.map((name) => task(name, Buffer.from(name))));
+    await until(async () => (await queue.pending()) === 3);
+    release();
+    await call;
+    await until(async () => (await queue.pending()) === 0);
+    expect(delivered.sort()).toEqual(names);
+  });
+
   it('delivers each task once, handed over in memory or read back beyond the in-memory cap', async () => {
     // No poll to fall back on: the tasks the dispatcher was not handed must be read all the same.
     await open({ pollIntervalMs: 60_000, concurrency: 4 });
@@ -244,10 +294,14 @@ describe('LocalTaskQueue dispatcher', () => {
       delivered.set(name, (delivered.get(name) ?? 0) + 1);
     });
     const names = Array.from({ length: 300 }, (_, i) => `t-${String(i).padStart(3, '0')}`);
+    // The first four go to the handler at once and hold every slot; the rest are stored.
+    const calls: Promise<void>[] = [];
     for (let i = 0; i < names.length; i += 50) {
-      await queue.enqueue(names.slice(i, i + 50).map((name) => task(name, Buffer.from(name))));
+      calls.push(queue.enqueue(names.slice(i, i + 50).map((name) => task(name, Buffer.from(name)))));
     }
+    await until(async () => (await queue.pending()) === names.length - 4);
     release();
+    await Promise.all(calls);
     await until(async () => (await queue.pending()) === 0, 10_000);
     expect([...delivered.keys()].sort()).toEqual(names);
     expect([...delivered.values()].every((count) => count === 1)).toBe(true);

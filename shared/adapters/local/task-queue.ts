@@ -1,17 +1,17 @@
 /**
- * The local twin's TaskQueue: a durable outbox table in the one DuckDB database and an
- * in-process dispatcher that hands due rows to the sink, deleting a row once delivered and
- * rescheduling it with exponential backoff when delivery fails. A task is never dropped: rows
- * left by a crashed process are delivered by the next one. A delivery that writes events has
- * its row deleted by the transaction that writes them (see delivery-scope.ts), so a task is
- * never both written and still queued.
+ * The local twin's TaskQueue: while this process delivers, a task goes straight to the sink and
+ * is done once the sink has committed its events; a task it cannot deliver at once goes to a
+ * durable outbox table in the one DuckDB database, from which an in-process dispatcher hands due
+ * rows to the sink, deleting a row once delivered and rescheduling it with exponential backoff
+ * when delivery fails. A task is never dropped: rows left by a crashed process are delivered by
+ * the next one. A delivery that writes events has its row deleted by the transaction that writes
+ * them (see delivery-scope.ts), so a task is never both written and still queued.
  */
-import { constants, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import { blobValue, listValue, LIST, VARCHAR, type DuckDBBlobValue } from '@duckdb/node-api';
 import type { Clock, QueuedTask, TaskFormat, TaskHandler, TaskQueue } from '../../ports.ts';
 import { assertTaskName } from '../names.ts';
-import { runPrepared, type LocalDatabase } from './database.ts';
+import type { LocalDatabase } from './database.ts';
 import { deleteOutboxRows, deliveryScope, type Delivery } from './delivery-scope.ts';
+import { countRows, createOutbox, insertRows, readDue, rescheduleRow, type DueTask, type OutboxRow } from './outbox.ts';
 
 export interface LocalTaskQueueOptions {
   clock?: Clock;
@@ -33,12 +33,6 @@ export interface LocalTaskQueueOptions {
   onDeliveryError?: (error: unknown, task: { name: string; attempts: number }) => void;
 }
 
-interface DueTask {
-  name: string;
-  body: Buffer;
-  attempts: number;
-}
-
 const systemClock: Clock = { now: () => Date.now() };
 /** Free delivery slots a pass waits for while others are in flight. */
 const READ_AT_LEAST = 8;
@@ -48,11 +42,10 @@ const READ_AT_LEAST = 8;
  * so a sink that falls behind holds ~40 MB here at most.
  */
 const MAX_HANDED_OVER = 256;
-const micros = (ms: number) => BigInt(Math.round(ms * 1000));
 
 export class LocalTaskQueue implements TaskQueue {
   /**
-   * Bodies come as they are; the outbox compresses its rows itself (see atRest). The cap only
+   * Bodies come as they are; the outbox compresses its rows itself (see outbox.ts). The cap only
    * bounds a task's size: the group commit's flush threshold keeps batches far below it.
    */
   readonly taskFormat: TaskFormat = { maxBytes: 256 * 1024 * 1024, compression: 'none' };
@@ -86,8 +79,8 @@ export class LocalTaskQueue implements TaskQueue {
   private readonly handedOver = new Map<string, DueTask>();
   /** Whether the outbox may hold due rows that were not handed over (see pump). */
   private readDue = true;
-  /** Tasks waiting for the next enqueue transaction, and that transaction once it is queued. */
-  private waiting: QueuedTask[] = [];
+  /** Rows waiting for the next outbox transaction, and that transaction once it is queued. */
+  private waiting: OutboxRow[] = [];
   private committing: Promise<void> | undefined;
   /** Delivered names waiting for one shared DELETE, so many deliveries cost one commit. */
   private doneNames: string[] = [];
@@ -108,42 +101,80 @@ export class LocalTaskQueue implements TaskQueue {
 
   /** Opens the queue on `db`, creating the outbox table if needed. */
   static async open(db: LocalDatabase, options: LocalTaskQueueOptions = {}): Promise<LocalTaskQueue> {
-    await db.write((connection) =>
-      connection.run(
-        'CREATE TABLE IF NOT EXISTS outbox (name VARCHAR PRIMARY KEY, body BLOB, attempts INTEGER, ' +
-          'next_attempt_at TIMESTAMP, created_at TIMESTAMP)',
-      ),
-      'outbox',
-    );
+    await db.write(createOutbox, 'outbox');
     return new LocalTaskQueue(db, options);
   }
 
   /**
-   * Resolves after the COMMIT that holds `tasks`. Calls arriving while the writer is busy share
-   * one statement (a group commit), so many small enqueues cost one disk flush. The statement
-   * runs in autocommit: one round trip to DuckDB instead of three (BEGIN, INSERT, COMMIT), which
-   * matters because each round trip waits for a turn of the busy event loop. It is a plain
-   * INSERT: INSERT OR IGNORE cost 3× the CPU (measured 11.5 against 3.7 ms for five 100 KB
-   * tasks), so it is kept for the rare enqueue that repeats a queued name.
+   * Resolves once every task is durable: delivered already (see deliverAtOnce), or committed to
+   * the outbox for the dispatcher.
    */
   async enqueue(tasks: QueuedTask[]): Promise<void> {
     if (tasks.length === 0) return;
     for (const task of tasks) assertTaskName(task.name);
-    this.waiting.push(...tasks);
-    const commit = (this.committing ??= this.db.write(async (connection) => {
-      const batch = uniqueByName(this.waiting);
+    const { delivered, unsent } = this.deliverAtOnce(uniqueBy(tasks, (task) => task.name));
+    const [failed] = await Promise.all([delivered, this.store(unsent.map((task) => ({ task, attempts: 0, delayMs: 0 })))]);
+    if (failed.length > 0) {
+      const rows = failed.map((task) => ({ task, attempts: 1, delayMs: this.backoff(0) }));
+      await this.store(rows);
+      // A row is due `delayMs` after its commit began: looking then or later finds it due.
+      const stored = this.clock.now();
+      for (const { delayMs } of rows) this.wakeAt(stored + delayMs);
+    }
+    this.wake();
+  }
+
+  /**
+   * While this process delivers, a task goes to the handler before it is written anywhere. Once
+   * the handler has returned, its events are committed to the event store, which is as durable
+   * as an outbox row: so the row, its compression, the INSERT and the DELETE after delivery are
+   * all saved, and the events are searchable when the enqueue resolves. A task goes to the
+   * outbox instead when the deliveries in flight are at the limit or its name is being
+   * delivered already (`unsent`, stored at once), and when its delivery fails (in `delivered`'s
+   * answer, stored afterwards and due after the first backoff, as a failed row would be).
+   *
+   * Only names this process is delivering are looked up: a name enqueued again while its first
+   * row waits in the outbox would be delivered twice, each time storing every event once by id.
+   */
+  private deliverAtOnce(tasks: QueuedTask[]): { delivered: Promise<QueuedTask[]>; unsent: QueuedTask[] } {
+    const failed: QueuedTask[] = [];
+    const unsent: QueuedTask[] = [];
+    const sending: Promise<void>[] = [];
+    for (const task of tasks) {
+      if (!this.running || this.deliveries.size >= this.concurrency || this.claimed.has(task.name)) {
+        unsent.push(task);
+        continue;
+      }
+      this.claimed.add(task.name);
+      // No outbox row to settle: the sink's store must not find a delivery scope around this call.
+      const sent = deliveryScope.exit(() => this.handler!(task.body)).catch((error: unknown) => {
+        this.onDeliveryError?.(error, { name: task.name, attempts: 1 });
+        failed.push(task);
+      });
+      this.track(task.name, sent);
+      sending.push(sent);
+    }
+    return { delivered: Promise.all(sending).then(() => failed), unsent };
+  }
+
+  /**
+   * Resolves after the COMMIT that holds `rows`. Calls arriving while the writer is busy share
+   * one statement (a group commit), so many small writes cost one disk flush. The statement runs
+   * in autocommit: one round trip to DuckDB instead of three (BEGIN, INSERT, COMMIT), which
+   * matters because each round trip waits for a turn of the busy event loop. It is a plain
+   * INSERT: INSERT OR IGNORE cost 3× the CPU (measured 11.5 against 3.7 ms for five 100 KB
+   * tasks), so it is kept for the rare enqueue that repeats a queued name.
+   */
+  private store(rows: OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    this.waiting.push(...rows);
+    return (this.committing ??= this.db.write(async (connection) => {
+      const batch = uniqueBy(this.waiting, (row) => row.task.name);
       this.waiting = [];
       this.committing = undefined;
-      // One µs apart, so that "oldest first" keeps the order of the calls within a commit.
-      const now = micros(this.clock.now());
-      // The text depends only on the number of tasks, so its prepared statement is kept.
-      const rows = batch.map((_task, index) => {
-        const at = `make_timestamp($${batch.length * 2 + 1}::BIGINT + ${index})`;
-        return `($${index * 2 + 1}, $${index * 2 + 2}, 0, ${at}, ${at})`;
-      });
-      const values = [...batch.flatMap((task) => [task.name, blobValue(atRest(task.body))]), now];
-      const insert = (verb: string) => runPrepared(connection, `${verb} INTO outbox VALUES ${rows.join(', ')}`, values);
-      const handing = this.claimForHandOver(batch);
+      const now = this.clock.now();
+      const insert = (verb: 'INSERT' | 'INSERT OR IGNORE') => insertRows(connection, batch, now, verb);
+      const handing = this.claimForHandOver(batch.filter((row) => row.attempts === 0).map((row) => row.task));
       try {
         await insert('INSERT');
       } catch (error) {
@@ -156,8 +187,6 @@ export class LocalTaskQueue implements TaskQueue {
       // As enqueued, not as stored: the sink need not decompress what it was just given.
       for (const task of handing) this.handedOver.set(task.name, { name: task.name, body: task.body, attempts: 0 });
     }, 'outbox'));
-    await commit;
-    this.wake();
   }
 
   /**
@@ -200,8 +229,7 @@ export class LocalTaskQueue implements TaskQueue {
 
   /** How many tasks are queued (in flight included). */
   async pending(): Promise<number> {
-    const reader = await this.db.read((connection) => connection.runAndReadAll('SELECT count(*) FROM outbox'));
-    return Number(reader.getRows()[0]?.[0] ?? 0);
+    return this.db.read(countRows);
   }
 
   /** Looks for due rows now; a wake during a pass makes the pass run again. */
@@ -251,21 +279,8 @@ export class LocalTaskQueue implements TaskQueue {
   }
 
   /** The oldest due rows that are not claimed (their bodies are not read again). */
-  private async dueTasks(limit: number): Promise<DueTask[]> {
-    const reader = await this.db.read((connection) =>
-      runPrepared(
-        connection,
-        'SELECT name, body, attempts FROM outbox WHERE next_attempt_at <= make_timestamp($now::BIGINT) ' +
-          'AND name NOT IN (SELECT unnest($claimed)) ORDER BY created_at, name LIMIT $limit',
-        { now: micros(this.clock.now()), claimed: listValue([...this.claimed]), limit },
-        { claimed: LIST(VARCHAR) },
-      ),
-    );
-    return reader.getRows().map(([name, body, attempts]) => ({
-      name: name as string,
-      body: fromRest((body as DuckDBBlobValue).bytes),
-      attempts: Number(attempts),
-    }));
+  private dueTasks(limit: number): Promise<DueTask[]> {
+    return this.db.read((connection) => readDue(connection, this.clock.now(), [...this.claimed], limit));
   }
 
   private start(task: DueTask): void {
@@ -276,8 +291,13 @@ export class LocalTaskQueue implements TaskQueue {
   }
 
   private deliverClaimed(task: DueTask): void {
-    const delivery = this.deliver(task).finally(() => {
-      this.released.push(task.name);
+    this.track(task.name, this.deliver(task));
+  }
+
+  /** Counts a delivery in flight until it settles; then its name is released by the next pass. */
+  private track(name: string, delivering: Promise<void>): void {
+    const delivery = delivering.finally(() => {
+      this.released.push(name);
       this.deliveries.delete(delivery);
       this.wake();
     });
@@ -297,23 +317,26 @@ export class LocalTaskQueue implements TaskQueue {
     if (!delivery.settled) await this.markDone(task.name).catch(() => undefined);
   }
 
-  /** Backs off exponentially with "equal jitter": half the delay fixed, half random. */
   private async reschedule(task: DueTask): Promise<void> {
-    const base = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** task.attempts);
-    const delay = base / 2 + (base / 2) * this.random();
-    await this.db.transaction((connection) =>
-      connection.run(
-        'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = make_timestamp($due::BIGINT) WHERE name = $name',
-        { due: micros(this.clock.now() + delay), name: task.name },
-      ),
-      'delivery',
-    );
+    const due = this.clock.now() + this.backoff(task.attempts);
+    await this.db.transaction((connection) => rescheduleRow(connection, task.name, due), 'delivery');
+    this.wakeAt(due);
+  }
+
+  /** The delay after a task's delivery failed for the (attempts + 1)th time: exponential, with "equal jitter" (half fixed, half random). */
+  private backoff(attempts: number): number {
+    const base = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** attempts);
+    return base / 2 + (base / 2) * this.random();
+  }
+
+  /** Looks for due rows again at `due` on the queue's clock (a retry). */
+  private wakeAt(due: number): void {
     if (!this.running) return;
     const retry = setTimeout(() => {
       this.timers.delete(retry);
       this.readDue = true;
       this.wake();
-    }, delay);
+    }, Math.max(0, due - this.clock.now()));
     retry.unref();
     this.timers.add(retry);
   }
@@ -333,37 +356,11 @@ export class LocalTaskQueue implements TaskQueue {
   }
 }
 
-/** zstd's fastest level: ~270 MB/s and ~10x on log batches here, against gzip 4's ~150 MB/s and 7x. */
-const ZSTD_OPTIONS = { params: { [constants.ZSTD_c_compressionLevel]: 1 } };
-
-/**
- * A row's body as stored: zstd-compressed. Outbox rows are deleted once delivered, but DuckDB
- * frees their storage only at the next checkpoint: plain JSON bodies held ~200 MB of the twin's
- * memory under bench load and were half of what the write-ahead log wrote; compressed ~10x, they
- * hold ~8 MB. On the event loop: ~0.3 µs per event, less than an async call's own cost around it
- * (its stream, chunk callbacks and a worker's wake-up; measured 31.7 → 29.6 µs of CPU per event
- * under the bench load).
- */
-function atRest(body: Buffer): Buffer {
-  return zstdCompressSync(body, ZSTD_OPTIONS);
-}
-
-/**
- * A stored body as it was enqueued. Every row is zstd since this queue compressed them itself;
- * rows of earlier versions were compressed (or not) by their maker and go as they are: a zstd one
- * then decompresses into the same sink batch. Output comes in chunks of chunkSize, each copied
- * again to join them; room for ~16x makes it one chunk for nearly all.
- */
-function fromRest(bytes: Uint8Array): Buffer {
-  // A view, not a copy: node-api already copied the blob into memory of its own.
-  const stored = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const zstd = stored[0] === 0x28 && stored[1] === 0xb5 && stored[2] === 0x2f && stored[3] === 0xfd;
-  if (!zstd) return stored;
-  return zstdDecompressSync(stored, { chunkSize: Math.min(Math.max(stored.length * 16, 64 * 1024), 16 * 1024 * 1024) });
-}
-
-/** Keeps the first task of each name: a name repeated in one call is queued once, as first given. */
-function uniqueByName(tasks: QueuedTask[]): QueuedTask[] {
+/** Keeps the first item of each name: a name repeated in one call is queued once, as first given. */
+function uniqueBy<T>(items: T[], nameOf: (item: T) => string): T[] {
   const seen = new Set<string>();
-  return tasks.filter((task) => (seen.has(task.name) ? false : (seen.add(task.name), true)));
+  return items.filter((item) => {
+    const name = nameOf(item);
+    return seen.has(name) ? false : (seen.add(name), true);
+  });
 }
