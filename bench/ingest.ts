@@ -3,7 +3,7 @@
  * server that only parses the same body, measured in one run on this machine. Prints events/s,
  * the ratio, p99 latency and the twin's peak RSS, and how long an acknowledged event takes to
  * become queryable under that load: every 250 ms a probe event goes into a second source through
- * the same ingest path, outbox and sink, and is looked for with an LQL search until it is found.
+ * the same ingest path, queue and sink, and is looked for with an LQL search until it is found.
  * Each server's CPU time per event (all its threads, from /proc) is printed too: on a shared
  * host it moves less from run to run than events/s do.
  *
@@ -35,6 +35,17 @@ function batchBody(): string {
     },
   }));
   return JSON.stringify({ batch });
+}
+
+/**
+ * The twin's node arguments exactly as `npm start` runs it (package.json's start script): the
+ * compiled build, which the bench script builds first, with the same runtime flags.
+ */
+function startArguments(): string[] {
+  const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [command, ...args] = scripts.start!.trim().split(/\s+/);
+  if (command !== 'node') throw new Error(`bench:ingest expects the start script to run node, not ${command}`);
+  return args.map((arg) => (arg.startsWith('-') ? arg : path.join(ROOT, arg)));
 }
 
 /** CPU seconds (user + system, all threads) a process has used, from /proc. */
@@ -155,8 +166,7 @@ async function main(): Promise<void> {
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kindling-bench-'));
   const port = await freePort();
-  // As `npm start` runs it: the compiled build (the bench script builds first).
-  const twin = spawn(process.execPath, [path.join(ROOT, 'dist/functions/local.js')], {
+  const twin = spawn(process.execPath, startArguments(), {
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, BOOTSTRAP_API_KEY: KEY },
     stdio: 'ignore',
   });
