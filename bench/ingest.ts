@@ -7,7 +7,11 @@
  * Each server's CPU time per event (all its threads, from /proc) is printed too: on a shared
  * host it moves less from run to run than events/s do.
  *
- *   npm run bench:ingest                 (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 by default)
+ * Each server first takes BENCH_WARMUP_SECONDS of the same load unmeasured: the figures are steady
+ * state. Cold, the first 2 s ran ~17 % below the later ones for the bare server and ~30 % below
+ * for the twin (JIT, the bench source's first schema, the first checkpoint).
+ *
+ *   npm run bench:ingest      (BENCH_SECONDS=10 BENCH_WARMUP_SECONDS=3 BENCH_CONNECTIONS=32 by default)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +22,7 @@ import { freePort } from '../test/support/twin.ts';
 import { measureFloor, type FloorStep } from './floor.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const BATCH = 100;
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -82,16 +87,26 @@ interface Run {
   errors: number;
 }
 
-async function hammer(url: string, body: string, headers: Record<string, string>): Promise<Run> {
-  const cpu = process.cpuUsage();
-  const result = await autocannon({
+/** `seconds` of CONNECTIONS connections posting `body` to `url`, as fast as answered. */
+function load(url: string, body: string, headers: Record<string, string>, seconds: number) {
+  return autocannon({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body,
     connections: CONNECTIONS,
-    duration: SECONDS,
+    duration: seconds,
   });
+}
+
+/** The same load as hammer's, for WARMUP_SECONDS, not measured. */
+async function warmUp(url: string, body: string, headers: Record<string, string>): Promise<void> {
+  if (WARMUP_SECONDS > 0) await load(url, body, headers, WARMUP_SECONDS);
+}
+
+async function hammer(url: string, body: string, headers: Record<string, string>): Promise<Run> {
+  const cpu = process.cpuUsage();
+  const result = await load(url, body, headers, SECONDS);
   const ok = result['2xx'];
   const used = process.cpuUsage(cpu);
   return {
@@ -158,6 +173,7 @@ async function main(): Promise<void> {
   const barePort = await freePort();
   const bare = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/bare-server.ts'), String(barePort)], { stdio: 'ignore' });
   await waitFor(`http://127.0.0.1:${barePort}/`, bare);
+  await warmUp(`http://127.0.0.1:${barePort}/logs`, body, {});
   const bareCpu = cpuSeconds(bare.pid!);
   const baseline = await hammer(`http://127.0.0.1:${barePort}/logs`, body, {});
   baseline.cpuMicrosPerEvent = ((cpuSeconds(bare.pid!) - bareCpu) * 1e6) / (baseline.eventsPerSecond * SECONDS);
@@ -176,6 +192,7 @@ async function main(): Promise<void> {
     await waitFor(`${base}/health`, twin);
     const id = await createSource(base, 'bench');
     const probeSource = await createSource(base, 'bench-probe');
+    await warmUp(`${base}/logs?source=${id}`, body, { authorization: `Bearer ${KEY}` });
     const probes = startProbes(base, probeSource);
     const twinCpu = cpuSeconds(twin.pid!);
     kindling = await hammer(`${base}/logs?source=${id}`, body, { authorization: `Bearer ${KEY}` });
@@ -185,7 +202,7 @@ async function main(): Promise<void> {
 
     const row = (name: string, run: Run, rss: number) =>
       `${name.padEnd(22)} ${Math.round(run.eventsPerSecond).toString().padStart(10)} events/s   p99 ${String(run.p99).padStart(5)} ms   peak RSS ${rss.toFixed(0).padStart(4)} MB   CPU ${run.cpuMicrosPerEvent!.toFixed(1).padStart(5)} µs/event   errors ${run.errors}`;
-    console.log(`bench:ingest — ${BATCH}-event batches, ${CONNECTIONS} connections, ${SECONDS} s each`);
+    console.log(`bench:ingest — ${BATCH}-event batches, ${CONNECTIONS} connections, ${SECONDS} s each after ${WARMUP_SECONDS} s of warm-up`);
     console.log(row('bare node (parse only)', baseline, barePeak));
     console.log(row('kindling local twin', kindling, twinPeak));
     console.log(
