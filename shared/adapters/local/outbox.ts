@@ -22,7 +22,7 @@ export interface DueTask {
   attempts: number;
 }
 
-export const micros = (ms: number) => BigInt(Math.round(ms * 1000));
+const micros = (ms: number) => BigInt(Math.round(ms * 1000));
 
 export async function createOutbox(connection: DuckDBConnection): Promise<void> {
   await connection.run(

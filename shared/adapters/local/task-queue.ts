@@ -121,7 +121,8 @@ export class LocalTaskQueue implements TaskQueue {
       const stored = this.clock.now();
       for (const { delayMs } of rows) this.wakeAt(stored + delayMs);
     }
-    this.wake();
+    // Stored rows may have been handed over; a delivery made at once wakes the dispatcher itself.
+    if (unsent.length > 0) this.wake();
   }
 
   /**
