@@ -118,6 +118,30 @@ describe('LocalEventStore (DuckDB) specifics', () => {
     }
   });
 
+  it('deletes the repeat a crash left between an insert and its DELETE before writing again', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kindling-events-'));
+    const file = path.join(dir, 'kindling.duckdb');
+    const source = { accountId: randomUUID(), sourceId: randomUUID() };
+    const table = eventTableName(source.sourceId);
+    try {
+      const first = await LocalDatabase.open(file);
+      await new LocalEventStore(first).insert(source, SCHEMA, [event('kept', T0), event('twice', T0)]);
+      // What the process left if it died after an INSERT that repeated 'twice' committed on its own.
+      await first.write((c) => c.run(`INSERT INTO "${table}" VALUES ('twice', make_timestamp(${T0 + 1}), 'copy', '{}')`));
+      await first.close();
+      const second = await LocalDatabase.open(file);
+      const store = new LocalEventStore(second);
+      expect(await store.insert(source, SCHEMA, [event('later', T0)])).toEqual({ inserted: 1, failed: [] });
+      expect((await storedIds(second, source)).sort()).toEqual(['kept', 'later', 'twice']);
+      // The first copy stays; the later one goes.
+      const copies = await second.read((c) => c.runAndReadAll(`SELECT count(*) FROM "${table}" WHERE event_message = 'copy'`));
+      expect(copies.getRows()).toEqual([[0n]]);
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('dedupes within its window of latest ids and documents that older repeats are not looked for', async () => {
     const db = await LocalDatabase.open(':memory:');
     const store = new LocalEventStore(db, { dedupeWindow: 10 });

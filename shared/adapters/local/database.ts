@@ -111,6 +111,23 @@ export async function runPrepared(connection: DuckDBConnection, sql: string, val
 }
 
 /**
+ * Runs `work` inside one transaction on a connection the caller holds (its lane); rolls back if
+ * it throws. A single statement needs none: DuckDB commits it on its own, and does so far more
+ * cheaply (see LocalEventStore.append).
+ */
+export async function inTransaction<T>(connection: DuckDBConnection, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    const result = await work(connection);
+    await connection.run('COMMIT');
+    return result;
+  } catch (error) {
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
  * Who writes: each gets its own connection and transaction order. The outbox has two: 'outbox'
  * only adds tasks, the write every acknowledgement waits for; 'delivery' settles delivered ones
  * (deletes, reschedules), so that those never queue in front of an enqueue.
@@ -142,17 +159,7 @@ export class LocalDatabase {
   /** Runs `work` inside one write transaction of `writer`; rolls back if it throws. */
   transaction<T>(work: (connection: DuckDBConnection) => Promise<T>, writer: Writer = 'meta'): Promise<T> {
     const { lane, connection } = this.writers.get(writer)!;
-    return lane.run(async () => {
-      await connection.run('BEGIN TRANSACTION');
-      try {
-        const result = await work(connection);
-        await connection.run('COMMIT');
-        return result;
-      } catch (error) {
-        await connection.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
+    return lane.run(() => inTransaction(connection, work));
   }
 
   /** Runs statements on a writer's connection outside an explicit transaction (DDL, setup). */
