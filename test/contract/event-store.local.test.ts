@@ -206,6 +206,23 @@ describe('LocalEventStore (DuckDB) specifics', () => {
     await db.close();
   });
 
+  it('writes concurrent batches as one, whatever white space or emptiness their texts have', async () => {
+    const { db, store } = await openStore();
+    const source = { accountId: randomUUID(), sourceId: randomUUID() };
+    await store.ensureTable(source, SCHEMA);
+    const text = (json: string, count: number) => batchFromJson(json, (t) => JSON.parse(t) as LogEvent[], count);
+    const outcomes = await Promise.all([
+      store.insert(source, SCHEMA, [event('plain', T0)]),
+      store.insert(source, SCHEMA, text(` \n[ ${JSON.stringify(event('spaced', T0))} ,\t${JSON.stringify(event('spaced-2', T0))} ]\r\n`, 2)),
+      store.insert(source, SCHEMA, text('[ ]', 0)),
+      store.insert(source, SCHEMA, text(JSON.stringify([event('last', T0)]), 1)),
+    ]);
+    expect(outcomes.map((o) => o.inserted)).toEqual([1, 2, 0, 1]);
+    expect((await storedIds(db, source)).sort()).toEqual(['last', 'plain', 'spaced', 'spaced-2']);
+    await expect(store.insert(source, SCHEMA, text('{"id": "not-an-array"}', 1))).rejects.toMatchObject({ code: 'bad_task' });
+    await db.close();
+  });
+
   it('keeps the good batches of a group commit that one bad batch failed', async () => {
     const { db, store } = await openStore();
     const source = { accountId: randomUUID(), sourceId: randomUUID() };

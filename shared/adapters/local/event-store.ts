@@ -343,8 +343,8 @@ function isBadTask(error: unknown): error is KindlingError {
   return error instanceof KindlingError && error.code === 'bad_task';
 }
 
-/** The events' columns, from the JSON text of an array of arrays of LogEvents; `body` stays JSON. */
-const EVENT_COLUMNS = `'[[{"id": "VARCHAR", "timestamp": "BIGINT", "event_message": "VARCHAR", "body": "JSON"}]]'`;
+/** The events' columns, from the JSON text of an array of LogEvents; `body` stays JSON. */
+const EVENT_COLUMNS = `'[{"id": "VARCHAR", "timestamp": "BIGINT", "event_message": "VARCHAR", "body": "JSON"}]'`;
 
 /**
  * One INSERT of batches' JSON text (an array of batches, as UTF-8 bytes); returns the hashes of
@@ -358,7 +358,7 @@ async function insertJson(connection: DuckDBConnection, table: string, json: Buf
   const result = await executePrepared(
     connection,
     `INSERT INTO "${table}" SELECT id, make_timestamp(timestamp), event_message, body ` +
-      `FROM (SELECT unnest(batch, recursive := true) FROM (SELECT unnest(from_json(decode($1::BLOB), ${EVENT_COLUMNS})) AS batch)) RETURNING ${ID_HASH}`,
+      `FROM (SELECT unnest(from_json(decode($1::BLOB), ${EVENT_COLUMNS}), recursive := true)) RETURNING ${ID_HASH}`,
     [blobValue(json)],
   ).catch((error: unknown) => {
     if (error instanceof Error && /malformed json|conversion error|not null constraint/i.test(error.message)) {
@@ -395,15 +395,41 @@ const OPEN = Buffer.from('[');
 const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']');
 
-/** The JSON text of an array of the batches' event arrays, as UTF-8. */
+/**
+ * The JSON text of one array of every batch's events, as UTF-8: each batch's array without its
+ * brackets, joined by commas. One flat array rather than an array of the batches' arrays:
+ * DuckDB's unnest of nested lists cost ~0.7 µs more per event (1,000-event writes, measured
+ * alone). A batch whose text is not an array is a bad task.
+ */
 function arrayOf(batches: EventBatch[]): Buffer {
   const parts: Buffer[] = [OPEN];
   for (const batch of batches) {
+    const items = arrayItems(batch.utf8());
+    if (items.length === 0) continue;
     if (parts.length > 1) parts.push(COMMA);
-    parts.push(batch.utf8());
+    parts.push(items);
   }
   parts.push(CLOSE);
   return Buffer.concat(parts);
+}
+
+/** The bytes between a JSON array's brackets; empty for an array with nothing in it. */
+function arrayItems(json: Buffer): Buffer {
+  let start = 0;
+  let end = json.length;
+  while (start < end && isJsonSpace(json[start]!)) start++;
+  while (end > start && isJsonSpace(json[end - 1]!)) end--;
+  if (end - start < 2 || json[start] !== OPEN[0] || json[end - 1] !== CLOSE[0]) {
+    throw new KindlingError(400, 'bad_task', "A task's events are not a JSON array.");
+  }
+  start++;
+  end--;
+  while (start < end && isJsonSpace(json[start]!)) start++;
+  return json.subarray(start, end);
+}
+
+function isJsonSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
 /** The SELECT list of an id's hash as its two 32-bit halves, as readHashes reads them. */
@@ -411,16 +437,19 @@ const ID_HASH = '(hash(id) & 4294967295)::UINTEGER AS low, (hash(id) >> 32)::UIN
 
 /**
  * A result of ID_HASH columns as one array: low, high for each row in order. Numbers read from
- * DuckDB's vectors, with no string or BigInt made per row.
+ * DuckDB's vectors, with no string or BigInt made per row, and the chunk's row count asked once
+ * (each `rowCount` is a call into the bindings).
  */
 async function readHashes(result: DuckDBResult): Promise<Uint32Array> {
   const parts: Uint32Array[] = [];
   let length = 0;
-  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+  for (let chunk = await result.fetchChunk(); chunk; chunk = await result.fetchChunk()) {
+    const rowCount = chunk.rowCount;
+    if (rowCount === 0) break;
     const lows = chunk.getColumnVector(0) as DuckDBVector<number>;
     const highs = chunk.getColumnVector(1) as DuckDBVector<number>;
-    const halves = new Uint32Array(chunk.rowCount * 2);
-    for (let row = 0; row < chunk.rowCount; row++) {
+    const halves = new Uint32Array(rowCount * 2);
+    for (let row = 0; row < rowCount; row++) {
       halves[2 * row] = lows.getItem(row)!;
       halves[2 * row + 1] = highs.getItem(row)!;
     }
