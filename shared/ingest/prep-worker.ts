@@ -1,17 +1,24 @@
 /**
- * A PrepPool worker: answers each PrepRequest with prepareEvents, by the request's number. The
- * events' buffers are moved to the event loop, not copied, when nothing else shares their memory
- * (a small Buffer lives in a pool of others).
+ * A PrepPool worker: answers each PrepRequest with prepareEvents, by the request's number,
+ * against the source's schema from its shelf (prep-schemas.ts). The events' buffers are moved
+ * to the event loop, not copied, when nothing else shares their memory (a small Buffer lives in
+ * a pool of others).
  */
 import { randomUUID } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { prepareEvents, type Prepared, type PrepRequest } from './prep.ts';
+import type { SourceSchema } from '../events/model.ts';
+import { prepareEvents, type Prepared } from './prep.ts';
+import { SchemaShelf, type PrepMessage } from './prep-schemas.ts';
 import type { SerialisedEvents } from './serialised.ts';
 
-parentPort!.on('message', ({ id, request }: { id: number; request: PrepRequest }) => {
+const schemas = new SchemaShelf<SourceSchema>();
+
+parentPort!.on('message', ({ id, request, schemaKey, schema }: PrepMessage) => {
+  if (schema) schemas.put(schemaKey, schema);
+  const kept = schemas.get(schemaKey);
   let prepared: Prepared;
   try {
-    prepared = prepareEvents(request, randomUUID);
+    prepared = kept ? prepareEvents({ ...request, schema: kept }, randomUUID) : { taken: false };
   } catch {
     prepared = { taken: false };
   }

@@ -15,6 +15,7 @@ import type { SourceSchema } from '../../shared/events/model.ts';
 import { inferSchema } from '../../shared/events/index.ts';
 import { prepareEvents, type PrepRequest } from '../../shared/ingest/prep.ts';
 import { PrepPool } from '../../shared/ingest/prep-pool.ts';
+import { SCHEMAS_KEPT, SchemaShelf } from '../../shared/ingest/prep-schemas.ts';
 import { eventBytes, parseSerialised } from '../../shared/ingest/serialised.ts';
 
 const NOW = Date.UTC(2026, 10, 27, 12);
@@ -65,6 +66,17 @@ describe('prepareEvents', () => {
   });
 });
 
+describe('SchemaShelf', () => {
+  it('keeps the latest `size` schemas and drops the oldest put first', () => {
+    const shelf = new SchemaShelf<string>(2);
+    shelf.put(1, 'a');
+    shelf.put(2, 'b');
+    expect(shelf.get(1)).toBe('a');
+    shelf.put(3, 'c');
+    expect([shelf.has(1), shelf.get(2), shelf.get(3)]).toEqual([false, 'b', 'c']);
+  });
+});
+
 describe('PrepPool', () => {
   let pool: PrepPool | undefined;
   afterEach(async () => {
@@ -109,6 +121,18 @@ describe('PrepPool', () => {
     rmSync(dir, { recursive: true, force: true });
     expect(run.stderr).not.toMatch(/invalid execArgv/);
     expect(run.stdout.split('\n')).toContain('true');
+  });
+
+  it("checks each request against its own source's schema, beyond the schemas a worker keeps", async () => {
+    pool = new PrepPool(1);
+    // Schemas where metadata.status is an INTEGER (even) or a STRING (odd): `200` fits only the first.
+    const schemas = Array.from({ length: SCHEMAS_KEPT + 6 }, (_, i) => inferSchema({ metadata: { status: i % 2 === 0 ? 200 : 'ok' } }));
+    const body = { message: 'status', metadata: { status: 200 } };
+    const rounds = [schemas, schemas.slice(0, 8), schemas.slice(0, 8).reverse()];
+    for (const round of rounds) {
+      const answers = await Promise.all(round.map((each) => pool!.prepare(request(body, { schema: each }))));
+      expect(answers.map((answer) => answer.taken)).toEqual(round.map((each) => schemas.indexOf(each) % 2 === 0));
+    }
   });
 
   it('answers "full path" once closed', async () => {
