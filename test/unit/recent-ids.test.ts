@@ -14,8 +14,8 @@ class RecentIds {
   constructor(window: number) {
     this.hashed = new HashedRecentIds(window);
   }
-  add(id: string): void {
-    this.hashed.add(...hash(id));
+  add(id: string): boolean {
+    return this.hashed.add(...hash(id));
   }
   mightHave(id: string): boolean {
     return this.hashed.mightHave(...hash(id));
@@ -75,6 +75,14 @@ describe('RecentIds', () => {
     for (let i = 0; i < 5000; i++) expect(set.has(i * 7919, i)).toBe(true);
     expect(set.has(1, 1)).toBe(false);
     expect(set.size).toBe(5000);
+  });
+
+  it('says on adding an id whether it may have been added already, as mightHave would', () => {
+    const recent = new RecentIds(100);
+    const answers = ['a', 'b', 'a', ...Array.from({ length: 60 }, (_, i) => `filler-${i}`), 'b', 'c'].map((id) => recent.add(id));
+    // 'b' again after 60 newer ids: in the older generation by then, and still found there.
+    expect([answers[0], answers[1], answers[2], answers.at(-2), answers.at(-1)]).toEqual([false, false, true, true, false]);
+    expect(answers.slice(3, -2).every((seen) => !seen)).toBe(true);
   });
 
   it('refuses a window too small to split into two generations', () => {

@@ -24,7 +24,7 @@ import { eventTableName } from '../names.ts';
 import { executePrepared, inTransaction, type LocalDatabase } from './database.ts';
 import { eventRelationSql } from './event-relation.ts';
 import { runLocalQuery } from './sql-runner.ts';
-import { HashSet64, RecentIds } from './recent-ids.ts';
+import { RecentIds } from './recent-ids.ts';
 import { deleteOutboxRows, deliveryScope, type Delivery } from './delivery-scope.ts';
 import { asBatch, batchFromJson, type EventBatch, type Insertable } from '../../events/batch.ts';
 import { KindlingError } from '../../errors.ts';
@@ -257,17 +257,13 @@ export class LocalEventStore implements EventStore {
     if (rows !== batches.reduce((sum, batch) => sum + batch.size(), 0)) {
       throw new KindlingError(400, 'bad_task', 'A task holds a different number of events than it says.');
     }
-    // Row r's id hash is hashes[2r] (low half), hashes[2r + 1] (high half).
-    const seen = new HashSet64(rows);
+    // Row r's id hash is hashes[2r] (low half), hashes[2r + 1] (high half). An id met twice in
+    // this write is suspect at its second row, its first having been remembered. Remembered at
+    // once: should the DELETE below fail, a retry finds these ids suspect and checks them.
     const suspects: number[] = [];
     for (let row = 0; row < rows; row++) {
-      const low = hashes[2 * row]!;
-      const high = hashes[2 * row + 1]!;
-      if (seen.has(high, low) || recent.mightHave(high, low)) suspects.push(row);
-      seen.add(high, low);
+      if (recent.add(hashes[2 * row + 1]!, hashes[2 * row]!)) suspects.push(row);
     }
-    // Remembered at once: should the DELETE below fail, a retry finds these ids suspect and checks them.
-    for (let row = 0; row < rows; row++) recent.add(hashes[2 * row + 1]!, hashes[2 * row]!);
     const counts = batches.map((batch) => batch.size());
     if (suspects.length > 0) {
       // The later copies of an id are deleted, so they are taken from the last batches that had it.
@@ -302,8 +298,7 @@ export class LocalEventStore implements EventStore {
         );
         const repeated = new Set<bigint>();
         for (let i = hashes.length - 2; i >= 0; i -= 2) {
-          if (recent.mightHave(hashes[i + 1]!, hashes[i]!)) repeated.add(fullHash(hashes, i / 2));
-          recent.add(hashes[i + 1]!, hashes[i]!);
+          if (recent.add(hashes[i + 1]!, hashes[i]!)) repeated.add(fullHash(hashes, i / 2));
         }
         if (repeated.size > 0) await deleteRepeats(connection, table, [...repeated]);
         return recent;

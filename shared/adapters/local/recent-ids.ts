@@ -20,8 +20,12 @@ export class HashSet64 {
   private mask: number;
   size = 0;
 
-  constructor(private readonly capacity: number) {
-    const slotCount = Math.min(2 ** Math.ceil(Math.log2(Math.max(capacity, 1) * 2)), 1024);
+  /** `sized`: slots for all of `capacity` from the start, for a set known to fill up. */
+  constructor(
+    private readonly capacity: number,
+    sized = false,
+  ) {
+    const slotCount = Math.min(2 ** Math.ceil(Math.log2(Math.max(capacity, 1) * 2)), sized ? Infinity : 1024);
     this.slots = new Uint32Array(slotCount * 2);
     this.mask = slotCount - 1;
   }
@@ -40,10 +44,13 @@ export class HashSet64 {
     }
   }
 
-  add(high: number, low: number): void {
+  /** Adds the hash; true when it was not there yet. */
+  add(high: number, low: number): boolean {
     if (high === 0 && low === 0) low = 1;
     if ((this.size + 1) * 2 > this.mask + 1) this.grow();
-    if (this.insert(high, low)) this.size++;
+    if (!this.insert(high, low)) return false;
+    this.size++;
+    return true;
   }
 
   private insert(high: number, low: number): boolean {
@@ -84,11 +91,16 @@ export class RecentIds {
     return this.newer.has(high, low) || (this.older?.has(high, low) ?? false);
   }
 
-  add(high: number, low: number): void {
+  /**
+   * Adds the hash; true when its id may have been added already (as mightHave would have said):
+   * one look-up in the newer generation, which is a cache miss or two in a table of megabytes.
+   */
+  add(high: number, low: number): boolean {
     if (this.newer.full) {
       this.older = this.newer;
-      this.newer = new HashSet64(this.window / 2);
+      // The first generation grows as a table's ids come; later ones are known to fill up.
+      this.newer = new HashSet64(this.window / 2, true);
     }
-    this.newer.add(high, low);
+    return !this.newer.add(high, low) || (this.older?.has(high, low) ?? false);
   }
 }
