@@ -13,7 +13,13 @@ export interface SerialisedEvents {
 }
 
 const COMMA = Buffer.from(',');
+const COMMA_BYTE = COMMA[0]!;
 
+/**
+ * Each text written straight into one buffer of its own: joining them first built a rope of
+ * strings that encoding then had to flatten (both showed in the ingest worker's profile), and a
+ * buffer of its own, unlike a small one from Node's shared pool, moves between threads uncopied.
+ */
 export function serialiseEvents(json: string[]): SerialisedEvents {
   const ends = new Uint32Array(json.length);
   let end = -1;
@@ -21,7 +27,13 @@ export function serialiseEvents(json: string[]): SerialisedEvents {
     end += 1 + Buffer.byteLength(json[i]!, 'utf8');
     ends[i] = end;
   }
-  return { utf8: Buffer.from(json.join(','), 'utf8'), ends };
+  const utf8 = Buffer.allocUnsafeSlow(Math.max(0, end));
+  let at = 0;
+  for (let i = 0; i < json.length; i++) {
+    if (i > 0) utf8[at++] = COMMA_BYTE;
+    at += utf8.write(json[i]!, at, 'utf8');
+  }
+  return { utf8, ends };
 }
 
 /** The UTF-8 bytes of the events themselves, commas not counted: what usage metering counts. */
