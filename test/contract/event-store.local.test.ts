@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalDatabase } from '../../shared/adapters/local/database.ts';
+import { LocalDatabase, statementsPrepared } from '../../shared/adapters/local/database.ts';
 import { LocalEventStore } from '../../shared/adapters/local/event-store.ts';
 import { eventTableName } from '../../shared/adapters/names.ts';
 import type { SourceRef } from '../../shared/ports.ts';
@@ -74,6 +74,25 @@ describe('LocalEventStore (DuckDB) specifics', () => {
       c.runAndReadAll(`SELECT epoch_us(timestamp), body->>'$.metadata.request.path' FROM "${table}"`),
     );
     expect(row.getRows()).toEqual([[BigInt(VARIED[0]!.timestamp), '/v1/things?id=3']]);
+    await db.close();
+  });
+
+  it("prepares its kept INSERT again once another source's table changed the catalog", async () => {
+    // DuckDB plans a statement prepared before a catalog change again at every execution.
+    const { db, store } = await openStore();
+    const first = { accountId: randomUUID(), sourceId: randomUUID() };
+    const second = { accountId: first.accountId, sourceId: randomUUID() };
+    const prepared = () => db.write(async (c) => statementsPrepared(c), 'events');
+    await store.insert(first, SCHEMA, [event('1', T0)]);
+    const kept = await prepared();
+    await store.insert(first, SCHEMA, [event('2', T0)]);
+    expect(await prepared()).toBe(kept);
+    await store.insert(second, SCHEMA, [event('3', T0)]);
+    expect(await prepared()).toBe(kept + 1);
+    await store.insert(first, SCHEMA, [event('4', T0)]);
+    await store.insert(first, SCHEMA, [event('5', T0)]);
+    expect(await prepared()).toBe(kept + 2);
+    expect((await storedIds(db, first)).sort()).toEqual(['1', '2', '4', '5']);
     await db.close();
   });
 

@@ -26,7 +26,7 @@ export class LocalCounterStore implements CounterStore {
   }
 
   static async create(db: LocalDatabase, clock: Clock = { now: () => Date.now() }): Promise<LocalCounterStore> {
-    await db.write(async (connection) => {
+    await db.alterCatalog(async (connection) => {
       await connection.run(
         `CREATE TABLE IF NOT EXISTS counters (
            key VARCHAR NOT NULL, shard VARCHAR NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (key, shard))`,

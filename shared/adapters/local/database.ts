@@ -51,9 +51,33 @@ const CHECKPOINT_THRESHOLD = '128MB';
  * the event loop when it returns; under ingest load that wait is milliseconds. A kept statement
  * is one trip: bind and execute. Only statements whose text repeats are worth keeping (the hot
  * paths'); the oldest is dropped beyond MAX_PREPARED per connection.
+ *
+ * A kept statement is prepared again after the catalog changed (LocalDatabase.alterCatalog): DuckDB
+ * plans a statement prepared before a catalog change again at every execution, with its
+ * parameters folded in as constants. For the sink's INSERT that meant parsing the whole batch's
+ * JSON into DuckDB values while planning: once a second source's table was created, every write
+ * cost ~2.5× the CPU (perf: RebindPreparedStatement, 29 % of the twin's samples).
  */
-const prepared = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
+interface KeptStatements {
+  /** The catalog generation of the connection's database, shared by its connections. */
+  catalog: { generation: number };
+  statements: Map<string, { statement: DuckDBPreparedStatement; generation: number }>;
+  /** How many statements were prepared on the connection so far. */
+  prepares: number;
+}
+const kept = new WeakMap<DuckDBConnection, KeptStatements>();
 const MAX_PREPARED = 64;
+
+function keptOn(connection: DuckDBConnection): KeptStatements {
+  let entry = kept.get(connection);
+  if (!entry) kept.set(connection, (entry = { catalog: { generation: 0 }, statements: new Map(), prepares: 0 }));
+  return entry;
+}
+
+/** How many statements executePrepared has prepared on `connection`: once per text, and again after a catalog change. */
+export function statementsPrepared(connection: DuckDBConnection): number {
+  return kept.get(connection)?.prepares ?? 0;
+}
 
 type Values = DuckDBValue[] | Record<string, DuckDBValue>;
 type Types = DuckDBType[] | Record<string, DuckDBType | undefined>;
@@ -69,17 +93,25 @@ export async function executePrepared(
   values: Values,
   types?: Types,
 ): Promise<DuckDBMaterializedResult> {
-  let statements = prepared.get(connection);
-  if (!statements) prepared.set(connection, (statements = new Map()));
-  let statement = statements.get(sql);
-  if (!statement) {
+  const entry = keptOn(connection);
+  const { statements, catalog } = entry;
+  const known = statements.get(sql);
+  let statement: DuckDBPreparedStatement;
+  if (known && known.generation === catalog.generation) {
+    statement = known.statement;
+  } else {
+    known?.statement.destroySync();
+    statements.delete(sql);
+    // Read before preparing: a catalog change meanwhile has this statement prepared again next time.
+    const generation = catalog.generation;
     statement = await connection.prepare(sql);
+    entry.prepares++;
     if (statements.size >= MAX_PREPARED) {
       const [oldestSql, oldest] = statements.entries().next().value!;
       statements.delete(oldestSql);
-      oldest.destroySync();
+      oldest.statement.destroySync();
     }
-    statements.set(sql, statement);
+    statements.set(sql, { statement, generation });
   }
   statement.clearBindings();
   bindValues(statement, values, types);
@@ -149,7 +181,12 @@ export class LocalDatabase {
   static async open(file: string, readerCount = 2): Promise<LocalDatabase> {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const instance = await DuckDBInstance.create(file, { checkpoint_threshold: CHECKPOINT_THRESHOLD });
-    const lane = async (): Promise<Lane> => ({ connection: await instance.connect(), lane: new SerialLane() });
+    const catalog = { generation: 0 };
+    const lane = async (): Promise<Lane> => {
+      const connection = await instance.connect();
+      kept.set(connection, { catalog, statements: new Map(), prepares: 0 });
+      return { connection, lane: new SerialLane() };
+    };
     const writers = new Map<Writer, Lane>();
     for (const writer of WRITERS) writers.set(writer, await lane());
     const readers = await Promise.all(Array.from({ length: readerCount }, lane));
@@ -162,10 +199,20 @@ export class LocalDatabase {
     return lane.run(() => inTransaction(connection, work));
   }
 
-  /** Runs statements on a writer's connection outside an explicit transaction (DDL, setup). */
+  /** Runs statements on a writer's connection outside an explicit transaction (each commits on its own). */
   write<T>(work: (connection: DuckDBConnection) => Promise<T>, writer: Writer = 'meta'): Promise<T> {
     const { lane, connection } = this.writers.get(writer)!;
     return lane.run(() => work(connection));
+  }
+
+  /**
+   * Runs statements that may change the catalog (CREATE, ALTER, DROP) as `write` does; every
+   * connection's kept statements are prepared again afterwards (see executePrepared).
+   */
+  alterCatalog<T>(work: (connection: DuckDBConnection) => Promise<T>, writer: Writer = 'meta'): Promise<T> {
+    const { lane, connection } = this.writers.get(writer)!;
+    const catalog = keptOn(connection).catalog;
+    return lane.run(() => work(connection).finally(() => catalog.generation++));
   }
 
   /** Runs read-only work on one of the reader connections. */
@@ -181,8 +228,8 @@ export class LocalDatabase {
     await Promise.all(
       lanes.map((l) =>
         l.lane.run(async () => {
-          for (const statement of prepared.get(l.connection)?.values() ?? []) statement.destroySync();
-          prepared.delete(l.connection);
+          for (const { statement } of kept.get(l.connection)?.statements.values() ?? []) statement.destroySync();
+          kept.delete(l.connection);
           l.connection.closeSync();
         }),
       ),

@@ -58,11 +58,11 @@ export class LocalEventStore implements EventStore {
   async ensureTable(source: SourceRef, _schema: SourceSchema): Promise<void> {
     const table = eventTableName(source.sourceId);
     if (this.tables.has(table)) return;
-    const keyed = await this.db.write(async (connection) => {
+    const keyed = await this.db.alterCatalog(async (connection) => {
       await connection.run(`CREATE TABLE IF NOT EXISTS "${table}" (${EVENT_TABLE_COLUMNS})`);
       return hasIdIndex(connection, table);
     }, 'events');
-    if (keyed) await this.db.transaction((connection) => rebuildWithoutIndex(connection, table), 'events');
+    if (keyed) await this.db.alterCatalog((c) => inTransaction(c, (connection) => rebuildWithoutIndex(connection, table)), 'events');
     this.tables.add(table);
   }
 
@@ -163,7 +163,7 @@ export class LocalEventStore implements EventStore {
 
   async dropTable(source: SourceRef): Promise<void> {
     const table = eventTableName(source.sourceId);
-    await this.db.write((connection) => connection.run(`DROP TABLE IF EXISTS "${table}"`), 'events');
+    await this.db.alterCatalog((connection) => connection.run(`DROP TABLE IF EXISTS "${table}"`), 'events');
     this.tables.delete(table);
     this.recent.delete(table);
   }

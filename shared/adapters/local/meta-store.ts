@@ -73,7 +73,7 @@ export class LocalMetaStore implements MetaStore {
   }
 
   static async create(db: LocalDatabase): Promise<LocalMetaStore> {
-    await db.write(async (connection) => {
+    await db.alterCatalog(async (connection) => {
       for (const statement of TABLES) await connection.run(statement);
     });
     return new LocalMetaStore(db);

@@ -101,7 +101,7 @@ export class LocalTaskQueue implements TaskQueue {
 
   /** Opens the queue on `db`, creating the outbox table if needed. */
   static async open(db: LocalDatabase, options: LocalTaskQueueOptions = {}): Promise<LocalTaskQueue> {
-    await db.write(createOutbox, 'outbox');
+    await db.alterCatalog(createOutbox, 'outbox');
     return new LocalTaskQueue(db, options);
   }
 
