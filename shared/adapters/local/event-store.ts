@@ -21,7 +21,7 @@ import type {
 } from '../../ports.ts';
 import { chartSql, toSql, type BoundQuery, type DuckDbParam } from '../../lql/index.ts';
 import { eventTableName } from '../names.ts';
-import { executePrepared, inTransaction, type LocalDatabase } from './database.ts';
+import { executePrepared, inTransaction, runPrepared, type LocalDatabase } from './database.ts';
 import { eventRelationSql } from './event-relation.ts';
 import { runLocalQuery } from './sql-runner.ts';
 import { RecentIds } from './recent-ids.ts';
@@ -123,8 +123,10 @@ export class LocalEventStore implements EventStore {
       conditions.push(`(timestamp < ${at} OR (timestamp = ${at} AND id < ${bind(options.after.id)}))`);
     }
     const limit = bind(BigInt(Math.max(0, Math.floor(options.limit))));
+    // A kept statement: a search repeated with other values (a live tail, a poll) is not prepared again.
     const reader = await this.db.read((connection) =>
-      connection.runAndReadAll(
+      runPrepared(
+        connection,
         `SELECT id, epoch_us(timestamp) AS ts, event_message, CAST(body AS VARCHAR) AS body FROM "${table}" ` +
           `WHERE ${conditions.join(' AND ')} ORDER BY timestamp DESC, id DESC LIMIT ${limit}`,
         values,
