@@ -3,7 +3,8 @@
  * a cloud: each call is logged, and `describe`/`show` answer from a state directory that
  * `create`/`mk` fill (failing, as the real tools do, on what already exists; `update` fails on
  * what does not; a service account is the same whether named by id or by email). Every other
- * command succeeds and changes nothing.
+ * command succeeds and changes nothing. A `--data-file=-` is read from stdin, as the real tool
+ * reads it.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,9 @@ const FAKE = `#!/usr/bin/env bash
 set -u
 tool=$(basename "$0")
 printf '%s\\n' "$tool $*" >> "$FAKE_LOG"
+# Read a data file given on stdin, as the real tool does: a writer piping into a stand-in that
+# exited first would die of SIGPIPE (under pipefail, a failed script) now and then.
+case " $* " in *' --data-file=- '*) cat > /dev/null ;; esac
 verb=''; noun="$tool"; name=''
 for arg in "$@"; do
   case "$arg" in -*) continue ;; esac
