@@ -8,6 +8,7 @@ import type { Source } from '../accounts/model.ts';
 import type { Ids, TaskQueue } from '../ports.ts';
 import { encodeTasks } from './task-codec.ts';
 import type { SerialisedEvents } from './serialised.ts';
+import { SchemaNumbers } from './schema-numbers.ts';
 
 export interface GroupCommitOptions {
   lingerMs: number;
@@ -32,8 +33,7 @@ export class GroupCommit {
   private pendingEvents = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly schemaKeys = new WeakMap<object, number>();
-  private nextSchemaKey = 0;
+  private readonly schemaNumbers = new SchemaNumbers();
 
   constructor(
     private readonly queue: TaskQueue,
@@ -44,7 +44,7 @@ export class GroupCommit {
   /** Resolves once `events` are durably queued; rejects if their enqueue failed. */
   submit(source: Source, events: SerialisedEvents): Promise<void> {
     if (events.ends.length === 0) return Promise.resolve();
-    const key = `${source.id}/${this.schemaKey(source)}`;
+    const key = `${source.id}/${this.schemaNumbers.of(source.schema)}`;
     const group = this.groups.get(key);
     if (group) group.runs.push(events);
     else this.groups.set(key, { source, runs: [events] });
@@ -90,14 +90,5 @@ export class GroupCommit {
       ),
     );
     await this.queue.enqueue(encoded.flat());
-  }
-
-  private schemaKey(source: Source): number {
-    let key = this.schemaKeys.get(source.schema);
-    if (key === undefined) {
-      key = this.nextSchemaKey++;
-      this.schemaKeys.set(source.schema, key);
-    }
-    return key;
   }
 }

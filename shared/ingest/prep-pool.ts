@@ -16,9 +16,9 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { SourceSchema } from '../events/model.ts';
 import type { Prepared, PrepRequest } from './prep.ts';
 import { SchemaShelf, type PrepMessage } from './prep-schemas.ts';
+import { SchemaNumbers } from './schema-numbers.ts';
 
 /** The worker's module beside this one: prep-worker.js when built, prep-worker.ts from source. */
 const EXTENSION = path.extname(fileURLToPath(import.meta.url));
@@ -34,8 +34,7 @@ export class PrepPool {
   private readonly workers: Worker[] = [];
   /** Per worker, the numbers of the schemas it keeps, as it keeps them. */
   private readonly shelves = new WeakMap<Worker, SchemaShelf<true>>();
-  private readonly schemaKeys = new WeakMap<SourceSchema, number>();
-  private nextSchemaKey = 0;
+  private readonly schemaNumbers = new SchemaNumbers();
   private readonly waiting = new Map<number, (prepared: Prepared) => void>();
   private nextId = 0;
   private closed = false;
@@ -81,7 +80,7 @@ export class PrepPool {
     const id = this.nextId++;
     const { schema, ...rest } = request;
     const body = new Uint8Array(request.body);
-    const message: PrepMessage = { id, request: { ...rest, body }, schemaKey: this.schemaKey(schema) };
+    const message: PrepMessage = { id, request: { ...rest, body }, schemaKey: this.schemaNumbers.of(schema) };
     const shelf = this.shelves.get(worker)!;
     if (!shelf.has(message.schemaKey)) {
       shelf.put(message.schemaKey, true);
@@ -91,16 +90,6 @@ export class PrepPool {
       this.waiting.set(id, resolve);
       worker.postMessage(message, [body.buffer]);
     });
-  }
-
-  /** A number per schema object: a grown schema is a new object, so a new number. */
-  private schemaKey(schema: SourceSchema): number {
-    let key = this.schemaKeys.get(schema);
-    if (key === undefined) {
-      key = this.nextSchemaKey++;
-      this.schemaKeys.set(schema, key);
-    }
-    return key;
   }
 
   async close(): Promise<void> {

@@ -175,6 +175,8 @@ export class LocalDatabase {
     private readonly instance: DuckDBInstance,
     private readonly writers: Map<Writer, Lane>,
     private readonly readers: Lane[],
+    /** Shared with every connection's kept statements (see executePrepared). */
+    private readonly catalog: { generation: number },
   ) {}
 
   /** Opens (creating if needed) the database file; `:memory:` for an in-memory database. */
@@ -190,7 +192,7 @@ export class LocalDatabase {
     const writers = new Map<Writer, Lane>();
     for (const writer of WRITERS) writers.set(writer, await lane());
     const readers = await Promise.all(Array.from({ length: readerCount }, lane));
-    return new LocalDatabase(instance, writers, readers);
+    return new LocalDatabase(instance, writers, readers, catalog);
   }
 
   /** Runs `work` inside one write transaction of `writer`; rolls back if it throws. */
@@ -210,9 +212,7 @@ export class LocalDatabase {
    * connection's kept statements are prepared again afterwards (see executePrepared).
    */
   alterCatalog<T>(work: (connection: DuckDBConnection) => Promise<T>, writer: Writer = 'meta'): Promise<T> {
-    const { lane, connection } = this.writers.get(writer)!;
-    const catalog = keptOn(connection).catalog;
-    return lane.run(() => work(connection).finally(() => catalog.generation++));
+    return this.write((connection) => work(connection).finally(() => this.catalog.generation++), writer);
   }
 
   /** Runs read-only work on one of the reader connections. */

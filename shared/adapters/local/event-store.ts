@@ -344,7 +344,7 @@ function isBadTask(error: unknown): error is KindlingError {
 const EVENT_COLUMNS = `'[{"id": "VARCHAR", "timestamp": "BIGINT", "event_message": "VARCHAR", "body": "JSON"}]'`;
 
 /**
- * One INSERT of batches' JSON text (an array of batches, as UTF-8 bytes); returns the hashes of
+ * One INSERT of events' JSON text (one array, as UTF-8 bytes: see arrayOf); returns the hashes of
  * the ids written, in order (see readHashes). The text goes in as a BLOB that DuckDB decodes
  * (checking it is UTF-8): no JavaScript string of it is made or encoded.
  * Text that is not that (malformed JSON, a missing id or timestamp) is a bad task: retrying
