@@ -17,7 +17,9 @@ export async function openPorts(config: Config): Promise<Ports> {
 }
 
 async function openLocalPorts(config: Config): Promise<Ports> {
-  const db = await LocalDatabase.open(path.join(config.DATA_DIR, 'kindling.duckdb'));
+  const db = await LocalDatabase.open(path.join(config.DATA_DIR, 'kindling.duckdb'), {
+    memoryLimit: config.DUCKDB_MEMORY_LIMIT,
+  });
   const [meta, counters, queue] = await Promise.all([
     LocalMetaStore.create(db),
     LocalCounterStore.create(db, systemClock),

@@ -19,6 +19,16 @@ const ConfigSchema = z.object({
   INGEST_LINGER_MS: z.coerce.number().min(0).max(1000).default(5),
   /** Flush the pending group once it holds this many events. */
   INGEST_FLUSH_EVENTS: z.coerce.number().int().min(1).max(50_000).default(500),
+  /**
+   * The local twin's DuckDB `memory_limit`: how much its buffer pool (rows not yet checkpointed,
+   * cached table blocks, query state) may hold before it spills to DATA_DIR/kindling.duckdb.tmp.
+   * See MEMORY_LIMIT in shared/adapters/local/database.ts for the default's measurements.
+   */
+  DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 128MB or 2GB')
+    .optional(),
   /** Compressed size cap of one task body (Cloud Tasks documents 100 KB). */
   TASK_MAX_BYTES: z.coerce.number().int().min(1024).max(1_000_000).default(100_000),
   GCP_PROJECT: optionalString,

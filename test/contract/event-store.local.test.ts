@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalDatabase, statementsPrepared } from '../../shared/adapters/local/database.ts';
-import { LocalEventStore } from '../../shared/adapters/local/event-store.ts';
+import { eventRuns, LocalEventStore, STATEMENT_BYTES } from '../../shared/adapters/local/event-store.ts';
 import { eventTableName } from '../../shared/adapters/names.ts';
 import type { SourceRef } from '../../shared/ports.ts';
 import type { LogEvent } from '../../shared/events/model.ts';
@@ -115,6 +115,58 @@ describe('LocalEventStore (DuckDB) specifics', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('keeps a database file within its memory limit: rows beyond it spill to disk, none is lost', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kindling-events-'));
+    const file = path.join(dir, 'kindling.duckdb');
+    const source = { accountId: randomUUID(), sourceId: randomUUID() };
+    const padding = 'x'.repeat(500);
+    // ~36 MB of rows, none checkpointed, against a 32 MB limit: the first write is one 12 MB
+    // batch (an 11 MB request failed every delivery at this limit as one INSERT), then 2,000-event ones.
+    const total = 60_000;
+    try {
+      const db = await LocalDatabase.open(file, { memoryLimit: '32MB' });
+      const setting = await db.read((c) => c.runAndReadAll("SELECT current_setting('memory_limit')"));
+      expect(setting.getRows()).toEqual([['30.5 MiB']]);
+      const store = new LocalEventStore(db);
+      const events = Array.from({ length: total }, (_, i) => event(`spill-${i}`, T0 + i, { padding, i }));
+      const batch = batchFromJson(JSON.stringify(events.slice(0, 20_000)), () => events.slice(0, 20_000), 20_000);
+      expect(batch.utf8().length).toBeGreaterThan(10 * STATEMENT_BYTES); // so cut into 12 statements
+      expect(await store.insert(source, SCHEMA, batch)).toEqual({ inserted: 20_000, failed: [] });
+      for (let start = 20_000; start < total; start += 2_000) {
+        expect(await store.insert(source, SCHEMA, events.slice(start, start + 2_000))).toEqual({ inserted: 2_000, failed: [] });
+      }
+      const memory = await db.read((c) =>
+        c.runAndReadAll('SELECT sum(memory_usage_bytes)::BIGINT, sum(temporary_storage_bytes)::BIGINT FROM duckdb_memory()'),
+      );
+      const [[used, spilled]] = memory.getRows() as [[bigint, bigint]];
+      expect(Number(used)).toBeLessThanOrEqual(32 * 2 ** 20);
+      expect(Number(spilled)).toBeGreaterThan(0);
+      await db.close();
+      const reopened = await LocalDatabase.open(file);
+      const table = eventTableName(source.sourceId);
+      const stored = await reopened.read((c) =>
+        c.runAndReadAll(`SELECT count(DISTINCT id), min(body->>'i')::INT, max((body->>'i')::INT) FROM "${table}"`),
+      );
+      expect(stored.getRows()).toEqual([[BigInt(total), 0, total - 1]]);
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cuts a JSON array between its elements, never inside a string or an object', () => {
+    const elements = ['{"a":"x,y"}', '{"b":[1,2,{"c":"]}"}]}', '{"d":"\\\",{"}', '7', '"s,t"', '{"e":{}}'];
+    const items = Buffer.from(elements.join(','));
+    for (const limit of [1, 8, 12, 20, 30, 200]) {
+      const runs = eventRuns(items, limit).map((run) => run.toString());
+      expect(runs.join(',')).toBe(elements.join(','));
+      expect(runs.flatMap((run) => JSON.parse(`[${run}]`) as unknown[])).toEqual(elements.map((e) => JSON.parse(e) as unknown));
+      for (const run of runs) expect(run.length <= limit || elements.includes(run)).toBe(true);
+    }
+    expect(eventRuns(items, 200)).toHaveLength(1);
+    expect(eventRuns(items, 1)).toHaveLength(elements.length);
   });
 
   it('stores an id once when it comes again after the database is reopened (a redelivered task)', async () => {

@@ -46,6 +46,22 @@ interface Lane {
 const CHECKPOINT_THRESHOLD = '128MB';
 
 /**
+ * DuckDB's `memory_limit` for a database file unless the configuration names one
+ * (DUCKDB_MEMORY_LIMIT). DuckDB's own default is 80 % of the machine's memory, and it keeps what
+ * it reads or appends in its buffer pool up to that limit, so the twin's memory grew with its
+ * data and its queries. Past the limit, DuckDB evicts cached blocks and spills rows not yet
+ * checkpointed to `<file>.tmp` beside the database (same DATA_DIR) instead of failing.
+ * Measured (docs/performance.md, eighth round): bench:query on 3M events answered its searches
+ * and charts as fast at 128 MB and 64 MB as at 6 GB, at a peak RSS of 376 / 296 MB against
+ * 1,531. Under bench:ingest's load the rows not yet checkpointed reach ~135 MB
+ * (CHECKPOINT_THRESHOLD); at 128 MB they spilled, and cost ~12 % of throughput (5 pairs). 256 MB
+ * left throughput as it was (4 pairs). A statement that needs more than the limit fails with
+ * DuckDB's out-of-memory error and changes nothing: the sink's INSERTs are cut to stay far below
+ * it (STATEMENT_BYTES in event-store.ts); raise DUCKDB_MEMORY_LIMIT for heavy SQL.
+ */
+const MEMORY_LIMIT = '256MB';
+
+/**
  * Statements prepared once per connection and kept: `connection.run(sql, values)` extracts,
  * prepares and executes, three trips through the thread pool, each of which waits for a turn of
  * the event loop when it returns; under ingest load that wait is milliseconds. A kept statement
@@ -167,6 +183,13 @@ export async function inTransaction<T>(connection: DuckDBConnection, work: (conn
 export type Writer = 'meta' | 'events' | 'outbox' | 'delivery';
 const WRITERS: readonly Writer[] = ['meta', 'events', 'outbox', 'delivery'];
 
+export interface OpenOptions {
+  /** Reader connections, which searches take turns on. */
+  readerCount?: number;
+  /** DuckDB's `memory_limit`, such as '128MB'; MEMORY_LIMIT for a file by default. */
+  memoryLimit?: string;
+}
+
 export class LocalDatabase {
   private nextReader = 0;
   private closed = false;
@@ -179,10 +202,19 @@ export class LocalDatabase {
     private readonly catalog: { generation: number },
   ) {}
 
-  /** Opens (creating if needed) the database file; `:memory:` for an in-memory database. */
-  static async open(file: string, readerCount = 2): Promise<LocalDatabase> {
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const instance = await DuckDBInstance.create(file, { checkpoint_threshold: CHECKPOINT_THRESHOLD });
+  /**
+   * Opens (creating if needed) the database file; `:memory:` for an in-memory database, which
+   * keeps DuckDB's default memory limit (its rows have nowhere to spill) unless given one.
+   */
+  static async open(file: string, options: OpenOptions = {}): Promise<LocalDatabase> {
+    const { readerCount = 2 } = options;
+    const inMemory = file === ':memory:';
+    if (!inMemory) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const memoryLimit = options.memoryLimit ?? (inMemory ? undefined : MEMORY_LIMIT);
+    const instance = await DuckDBInstance.create(file, {
+      checkpoint_threshold: CHECKPOINT_THRESHOLD,
+      ...(memoryLimit === undefined ? {} : { memory_limit: memoryLimit }),
+    });
     const catalog = { generation: 0 };
     const lane = async (): Promise<Lane> => {
       const connection = await instance.connect();

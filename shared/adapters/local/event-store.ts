@@ -241,20 +241,28 @@ export class LocalEventStore implements EventStore {
     batches: EventBatch[],
     deliveries: Delivery[],
   ): Promise<number[]> {
+    const statements = statementsOf(batches);
     if (deliveries.length > 0) {
       return inTransaction(connection, async () => {
-        const counts = await this.insertBatches(connection, table, batches);
+        const counts = await this.insertBatches(connection, table, batches, statements);
         await deleteOutboxRows(connection, deliveries.map((delivery) => delivery.name));
         return counts;
       });
     }
-    return this.insertBatches(connection, table, batches);
+    // A write of several statements is still all or nothing.
+    if (statements.length > 1) return inTransaction(connection, () => this.insertBatches(connection, table, batches, statements));
+    return this.insertBatches(connection, table, batches, statements);
   }
 
-  /** append's INSERT and its repeats' DELETE, in whatever transaction `connection` is in. */
-  private async insertBatches(connection: DuckDBConnection, table: string, batches: EventBatch[]): Promise<number[]> {
+  /** append's INSERTs of `statements` (statementsOf) and its repeats' DELETE, in whatever transaction `connection` is in. */
+  private async insertBatches(
+    connection: DuckDBConnection,
+    table: string,
+    batches: EventBatch[],
+    statements: Buffer[],
+  ): Promise<number[]> {
     const recent = await this.recentIds(table, connection);
-    const hashes = await insertJson(connection, table, arrayOf(batches));
+    const hashes = await insertStatements(connection, table, statements);
     const rows = hashes.length / 2;
     if (rows !== batches.reduce((sum, batch) => sum + batch.size(), 0)) {
       throw new KindlingError(400, 'bad_task', 'A task holds a different number of events than it says.');
@@ -393,21 +401,112 @@ const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']');
 
 /**
- * The JSON text of one array of every batch's events, as UTF-8: each batch's array without its
- * brackets, joined by commas. One flat array rather than an array of the batches' arrays:
- * DuckDB's unnest of nested lists cost ~0.7 µs more per event (1,000-event writes, measured
- * alone). A batch whose text is not an array is a bad task.
+ * The JSON text of one array of events, as UTF-8: runs of array elements (a batch's array without
+ * its brackets, or a cut of one: eventRuns) joined by commas. One flat array rather than an array
+ * of the batches' arrays: DuckDB's unnest of nested lists cost ~0.7 µs more per event
+ * (1,000-event writes, measured alone).
  */
-function arrayOf(batches: EventBatch[]): Buffer {
+function arrayOf(items: Buffer[]): Buffer {
   const parts: Buffer[] = [OPEN];
-  for (const batch of batches) {
-    const items = arrayItems(batch.utf8());
-    if (items.length === 0) continue;
+  for (const item of items) {
+    if (item.length === 0) continue;
     if (parts.length > 1) parts.push(COMMA);
-    parts.push(items);
+    parts.push(item);
   }
   parts.push(CLOSE);
   return Buffer.concat(parts);
+}
+
+/**
+ * Most bytes of events' JSON text one INSERT parses. DuckDB's working memory for the statement,
+ * which counts against its memory_limit and cannot be spilled, is many times its text: a
+ * 1.2 MB array needed 16–24 MB, and an 11 MB request failed every delivery under a 32 MB limit.
+ * Writes under load are far smaller (a few hundred KB at 150k events/s), so they stay one
+ * statement; a larger write is cut between events into several, in one transaction.
+ */
+export const STATEMENT_BYTES = 1 << 20;
+
+/**
+ * The batches' events as the JSON arrays (see arrayOf) of append's INSERTs, in order: one array
+ * while they fit in STATEMENT_BYTES, else arrays of at most that many bytes (an event larger than
+ * that alone in its own). A batch whose text is not an array is a bad task.
+ */
+function statementsOf(batches: EventBatch[], limit = STATEMENT_BYTES): Buffer[] {
+  const items = batches.map((batch) => arrayItems(batch.utf8()));
+  if (items.reduce((sum, item) => sum + item.length + 1, 1) <= limit) return [arrayOf(items)];
+  const statements: Buffer[] = [];
+  let run: Buffer[] = [];
+  let size = 1;
+  for (const item of items) {
+    for (const events of item.length > limit ? eventRuns(item, limit) : [item]) {
+      if (run.length > 0 && size + events.length + 1 > limit) {
+        statements.push(arrayOf(run));
+        run = [];
+        size = 1;
+      }
+      run.push(events);
+      size += events.length + 1;
+    }
+  }
+  if (run.length > 0) statements.push(arrayOf(run));
+  return statements;
+}
+
+/**
+ * Cuts the bytes between a JSON array's brackets (arrayItems) at commas between its elements
+ * into runs of at most `limit` bytes, where an element allows it. Tracks only strings and
+ * nesting: text that is not JSON is DuckDB's to refuse, run by run.
+ */
+export function eventRuns(items: Buffer, limit: number): Buffer[] {
+  const runs: Buffer[] = [];
+  let start = 0;
+  let lastComma = -1;
+  let depth = 0;
+  let inString = false;
+  const cutBefore = (end: number) => {
+    if (end - start > limit && lastComma >= start) {
+      runs.push(items.subarray(start, lastComma));
+      start = lastComma + 1;
+    }
+  };
+  for (let i = 0; i < items.length; i++) {
+    const byte = items[i]!;
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) depth++;
+    else if (byte === 0x7d || byte === 0x5d) depth--;
+    else if (byte === COMMA[0] && depth === 0) {
+      cutBefore(i);
+      lastComma = i;
+    }
+  }
+  cutBefore(items.length);
+  runs.push(items.subarray(start));
+  return runs;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** insertJson of each statement in turn; their hashes as one array, in order. */
+async function insertStatements(connection: DuckDBConnection, table: string, statements: Buffer[]): Promise<Uint32Array> {
+  if (statements.length === 1) return insertJson(connection, table, statements[0]!);
+  const parts: Uint32Array[] = [];
+  for (const statement of statements) parts.push(await insertJson(connection, table, statement));
+  return joined(parts);
+}
+
+function joined(parts: Uint32Array[]): Uint32Array {
+  if (parts.length === 1) return parts[0]!;
+  const all = new Uint32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return all;
 }
 
 /** The bytes between a JSON array's brackets; empty for an array with nothing in it. */
@@ -439,7 +538,6 @@ const ID_HASH = '(hash(id) & 4294967295)::UINTEGER AS low, (hash(id) >> 32)::UIN
  */
 async function readHashes(result: DuckDBResult): Promise<Uint32Array> {
   const parts: Uint32Array[] = [];
-  let length = 0;
   for (let chunk = await result.fetchChunk(); chunk; chunk = await result.fetchChunk()) {
     const rowCount = chunk.rowCount;
     if (rowCount === 0) break;
@@ -451,13 +549,6 @@ async function readHashes(result: DuckDBResult): Promise<Uint32Array> {
       halves[2 * row + 1] = highs.getItem(row)!;
     }
     parts.push(halves);
-    length += halves.length;
   }
-  const all = new Uint32Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return all;
+  return joined(parts);
 }
