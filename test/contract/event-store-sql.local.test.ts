@@ -77,4 +77,22 @@ describe('LocalEventStore SQL, behind the sandbox', () => {
     expect(error).toMatchObject({ status: 400, code: 'query_failed', message: expect.stringMatching(/longer than 100 ms/) });
     expect((await store.runQuery(unguarded(`SELECT count(*) AS n FROM "${table}"`), LIMITS)).rows).toEqual([{ n: VARIED.length }]);
   });
+
+  it('answers a query that needs more than the memory limit with a 400 naming the limit, and the store keeps answering', async () => {
+    const small = await LocalDatabase.open(':memory:', { memoryLimit: '16MB' });
+    const smallStore = new LocalEventStore(small);
+    try {
+      await smallStore.insert(source, SCHEMA, VARIED);
+      // 5^7 rows of distinct strings, each with an event's body: more than 16 MB to hold.
+      const copies = Array.from({ length: 7 }, (_, i) => `"${table}" t${i}`).join(', ');
+      const ids = Array.from({ length: 7 }, (_, i) => `t${i}.id`).join(' || ');
+      const big = `SELECT count(DISTINCT ${ids} || t0.body::VARCHAR) AS n FROM ${copies}`;
+      const error = await smallStore.runQuery(unguarded(big), LIMITS).then(() => null, (e: unknown) => e);
+      expect(error).toMatchObject({ status: 400, code: 'query_failed', message: expect.stringMatching(/more memory .*DUCKDB_MEMORY_LIMIT, 15\.2 MiB/) });
+      expect((await smallStore.runQuery(unguarded(`SELECT count(*) AS n FROM "${table}"`), LIMITS)).rows).toEqual([{ n: VARIED.length }]);
+    } finally {
+      await smallStore.close();
+      await small.close();
+    }
+  });
 });

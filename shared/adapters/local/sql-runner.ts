@@ -56,6 +56,13 @@ export async function runLocalQuery(db: LocalDatabase, query: SqlQuery, limits: 
       if (error instanceof KindlingError) throw error;
       const message = (error as Error).message ?? '';
       if (/^INTERRUPT Error/.test(message)) throw problem(`The query ran longer than ${limits.timeoutMs} ms and was stopped.`);
+      // As BigQuery answers "Resources exceeded" with a 400: the query, not the store, is at fault.
+      if (/^Out of Memory Error/.test(message)) {
+        throw problem(
+          `The query needed more memory than the local twin lets DuckDB use (DUCKDB_MEMORY_LIMIT, ${await memoryLimit(connection)}): ` +
+            'read fewer rows or make fewer groups, or raise the limit.',
+        );
+      }
       if (QUERY_ERRORS.test(message)) throw problem(message);
       throw error;
     } finally {
@@ -63,6 +70,13 @@ export async function runLocalQuery(db: LocalDatabase, query: SqlQuery, limits: 
       await connection.run('ROLLBACK').catch(() => undefined);
     }
   });
+}
+
+/** DuckDB's memory limit, as it prints it; read after the failed query's transaction is rolled back. */
+async function memoryLimit(connection: DuckDBConnection): Promise<string> {
+  await connection.run('ROLLBACK').catch(() => undefined);
+  const reader = await connection.runAndReadAll("SELECT current_setting('memory_limit')").catch(() => null);
+  return String(reader?.getRows()[0]?.[0] ?? 'its memory limit');
 }
 
 /** The bytes held by `tables`: each one's row count times its average row size on a sample. */
