@@ -242,16 +242,13 @@ export class LocalEventStore implements EventStore {
     deliveries: Delivery[],
   ): Promise<number[]> {
     const statements = statementsOf(batches);
-    if (deliveries.length > 0) {
-      return inTransaction(connection, async () => {
-        const counts = await this.insertBatches(connection, table, batches, statements);
-        await deleteOutboxRows(connection, deliveries.map((delivery) => delivery.name));
-        return counts;
-      });
-    }
-    // A write of several statements is still all or nothing.
-    if (statements.length > 1) return inTransaction(connection, () => this.insertBatches(connection, table, batches, statements));
-    return this.insertBatches(connection, table, batches, statements);
+    if (deliveries.length === 0 && statements.length === 1) return this.insertBatches(connection, table, batches, statements);
+    // Outbox rows go with their events, and a write of several statements is all or nothing.
+    return inTransaction(connection, async () => {
+      const counts = await this.insertBatches(connection, table, batches, statements);
+      if (deliveries.length > 0) await deleteOutboxRows(connection, deliveries.map((delivery) => delivery.name));
+      return counts;
+    });
   }
 
   /** append's INSERTs of `statements` (statementsOf) and its repeats' DELETE, in whatever transaction `connection` is in. */
@@ -431,7 +428,8 @@ export const STATEMENT_BYTES = 1 << 20;
  * while they fit in STATEMENT_BYTES, else arrays of at most that many bytes (an event larger than
  * that alone in its own). A batch whose text is not an array is a bad task.
  */
-function statementsOf(batches: EventBatch[], limit = STATEMENT_BYTES): Buffer[] {
+function statementsOf(batches: EventBatch[]): Buffer[] {
+  const limit = STATEMENT_BYTES;
   const items = batches.map((batch) => arrayItems(batch.utf8()));
   if (items.reduce((sum, item) => sum + item.length + 1, 1) <= limit) return [arrayOf(items)];
   const statements: Buffer[] = [];
@@ -492,12 +490,12 @@ const BACKSLASH = 0x5c;
 
 /** insertJson of each statement in turn; their hashes as one array, in order. */
 async function insertStatements(connection: DuckDBConnection, table: string, statements: Buffer[]): Promise<Uint32Array> {
-  if (statements.length === 1) return insertJson(connection, table, statements[0]!);
   const parts: Uint32Array[] = [];
   for (const statement of statements) parts.push(await insertJson(connection, table, statement));
   return joined(parts);
 }
 
+/** The arrays end to end; the one array itself when there is one. */
 function joined(parts: Uint32Array[]): Uint32Array {
   if (parts.length === 1) return parts[0]!;
   const all = new Uint32Array(parts.reduce((sum, part) => sum + part.length, 0));
