@@ -16,6 +16,10 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import type { JsonObject, JsonValue, LogEvent } from '../shared/events/model.ts';
+import { checkEvent, inferSchema, normaliseEvent } from '../shared/events/index.ts';
+import { RecentIds } from '../shared/adapters/local/recent-ids.ts';
+import { DEDUPE_WINDOW } from '../shared/adapters/local/event-store.ts';
 
 export interface FloorStep {
   step: string;
@@ -82,5 +86,47 @@ export async function measureFloor(requestBody: string, dir: string): Promise<Fl
     connection.closeSync();
     instance.closeSync();
   }
+  return steps;
+}
+
+/**
+ * What the contract asks of every event beyond the floor, as Kindling does it, each measured
+ * alone like the floor's steps: normalise (an id for each event without one, the timestamp, the
+ * message and the field-name rules), check the body against the source's schema, and look the id
+ * up among the recent ones (the local twin's dedupe). A design could do these faster than
+ * Kindling does, but it could not skip them.
+ */
+export async function measureRequired(requestBody: string): Promise<FloorStep[]> {
+  const raws = (JSON.parse(requestBody) as { batch: JsonValue[] }).batch;
+  const count = TASK_EVENTS * TASKS;
+  const context = { now: Date.now(), newId: randomUUID };
+  const events: LogEvent[] = [];
+  const steps: FloorStep[] = [];
+  steps.push({
+    step: 'normalise, with a new id',
+    microsPerEvent: await cpuPerEvent(count, () => {
+      for (let i = 0; i < count; i++) {
+        const result = normaliseEvent(raws[i % raws.length]!, context);
+        if (!result.ok) throw new Error(result.reason);
+        if (i < TASK_EVENTS) events.push(result.event);
+      }
+    }),
+  });
+  const schema = inferSchema(events[0]!.body as JsonObject);
+  steps.push({
+    step: 'check against the schema',
+    microsPerEvent: await cpuPerEvent(count, () => {
+      for (let i = 0; i < count; i++) {
+        if (checkEvent(schema, events[i % TASK_EVENTS]!.body).status !== 'fits') throw new Error('The bench event does not fit its schema.');
+      }
+    }),
+  });
+  const recent = new RecentIds(DEDUPE_WINDOW);
+  steps.push({
+    step: 'dedupe look-up',
+    microsPerEvent: await cpuPerEvent(count, () => {
+      for (let i = 0; i < count; i++) recent.add((i * 2654435761) | 0, i);
+    }),
+  });
   return steps;
 }

@@ -19,7 +19,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/twin.ts';
-import { measureFloor, type FloorStep } from './floor.ts';
+import { measureFloor, measureRequired, type FloorStep } from './floor.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -218,30 +218,36 @@ async function main(): Promise<void> {
   if (!kindling) return;
   const floorDir = mkdtempSync(path.join(tmpdir(), 'kindling-floor-'));
   try {
-    printFloor(await measureFloor(body, floorDir), baseline, kindling);
+    printFloor(await measureFloor(body, floorDir), await measureRequired(body), baseline, kindling);
   } finally {
     rmSync(floorDir, { recursive: true, force: true });
   }
 }
+
+/** #7's target for the twin's events/s against the bare server's. */
+const TARGET_RATIO = 0.35;
 
 /**
  * The floor (see floor.ts) next to the two servers: the bare server's CPU per event plus the
  * steps any design of the twin must add, and the best ratios such a design could reach here:
  * in CPU per event, and in events/s if it kept every core of the machine busy with nothing but
  * the floor's work and the load generator's. Each run's cores in use are printed too: a server
- * short of the machine's cores is limited by a thread, not by the machine.
+ * short of the machine's cores is limited by a thread, not by the machine. Then the budget of
+ * TARGET_RATIO: the CPU per event a twin keeping every core busy could spend and still reach it,
+ * against the floor plus what the contract asks of each event (measureRequired).
  */
-function printFloor(steps: FloorStep[], baseline: Run, kindling: Run): void {
+function printFloor(steps: FloorStep[], required: FloorStep[], baseline: Run, kindling: Run): void {
   const bare = baseline.cpuMicrosPerEvent!;
   const load = baseline.loadMicrosPerEvent;
   const floor = steps.reduce((sum, { microsPerEvent }) => sum + microsPerEvent, bare);
   const cores = availableParallelism();
   const busy = (run: Run) =>
     `${((run.cpuMicrosPerEvent! * run.eventsPerSecond) / 1e6).toFixed(2)} + load generator ${((run.loadMicrosPerEvent * run.eventsPerSecond) / 1e6).toFixed(2)}`;
+  const line = (label: string, micros: number, after = '') => console.log(`  ${label.padEnd(36)} ${micros.toFixed(2).padStart(6)} µs${after}`);
   console.log('floor — CPU per event of what any design of the twin must do, each step measured alone here:');
-  console.log(`  ${'receive and parse (the bare server)'.padEnd(36)} ${bare.toFixed(2).padStart(6)} µs`);
-  for (const { step, microsPerEvent } of steps) console.log(`  ${`+ ${step}`.padEnd(36)} ${microsPerEvent.toFixed(2).padStart(6)} µs`);
-  console.log(`  ${'= floor'.padEnd(36)} ${floor.toFixed(2).padStart(6)} µs   (kindling: ${kindling.cpuMicrosPerEvent!.toFixed(1)} µs, ${(kindling.cpuMicrosPerEvent! / floor).toFixed(1)}× the floor)`);
+  line('receive and parse (the bare server)', bare);
+  for (const { step, microsPerEvent } of steps) line(`+ ${step}`, microsPerEvent);
+  line('= floor', floor, `   (kindling: ${kindling.cpuMicrosPerEvent!.toFixed(1)} µs, ${(kindling.cpuMicrosPerEvent! / floor).toFixed(1)}× the floor)`);
   console.log(`cores in use of ${cores}: bare ${busy(baseline)}; kindling ${busy(kindling)}`);
   console.log(`best CPU ratio at the floor, bare / floor: ${(bare / floor).toFixed(3)}`);
   const ceiling = (cores * 1e6) / (floor + load);
@@ -249,6 +255,12 @@ function printFloor(steps: FloorStep[], baseline: Run, kindling: Run): void {
     `best events/s ratio at the floor with all ${cores} cores busy, ${cores} cores / (floor + load generator ${load.toFixed(2)} µs) ` +
       `= ${Math.round(ceiling)} events/s, / bare: ${(ceiling / baseline.eventsPerSecond).toFixed(3)}`,
   );
+  const budget = (cores * 1e6) / (TARGET_RATIO * baseline.eventsPerSecond) - load;
+  const floorAndRequired = required.reduce((sum, { microsPerEvent }) => sum + microsPerEvent, floor);
+  console.log(`budget of a ${TARGET_RATIO} ratio with all ${cores} cores busy, ${cores} cores / ${TARGET_RATIO} × bare events/s − load generator: ${budget.toFixed(2)} µs per event`);
+  line('floor', floor);
+  for (const { step, microsPerEvent } of required) line(`+ ${step}`, microsPerEvent);
+  line('= floor and required steps', floorAndRequired, `   leaving ${(budget - floorAndRequired).toFixed(2)} µs for HTTP, queue, threads, GC and the probes (kindling spends ${(kindling.cpuMicrosPerEvent! - floorAndRequired).toFixed(2)})`);
 }
 
 await main();
