@@ -19,7 +19,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/twin.ts';
-import { measureFloor, measureRequired, type FloorStep } from './floor.ts';
+import { measureFloor, measureRequired, totalMicros, type FloorStep } from './floor.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -239,7 +239,7 @@ const TARGET_RATIO = 0.35;
 function printFloor(steps: FloorStep[], required: FloorStep[], baseline: Run, kindling: Run): void {
   const bare = baseline.cpuMicrosPerEvent!;
   const load = baseline.loadMicrosPerEvent;
-  const floor = steps.reduce((sum, { microsPerEvent }) => sum + microsPerEvent, bare);
+  const floor = totalMicros(steps, bare);
   const cores = availableParallelism();
   const busy = (run: Run) =>
     `${((run.cpuMicrosPerEvent! * run.eventsPerSecond) / 1e6).toFixed(2)} + load generator ${((run.loadMicrosPerEvent * run.eventsPerSecond) / 1e6).toFixed(2)}`;
@@ -256,7 +256,7 @@ function printFloor(steps: FloorStep[], required: FloorStep[], baseline: Run, ki
       `= ${Math.round(ceiling)} events/s, / bare: ${(ceiling / baseline.eventsPerSecond).toFixed(3)}`,
   );
   const budget = (cores * 1e6) / (TARGET_RATIO * baseline.eventsPerSecond) - load;
-  const floorAndRequired = required.reduce((sum, { microsPerEvent }) => sum + microsPerEvent, floor);
+  const floorAndRequired = totalMicros(required, floor);
   console.log(`budget of a ${TARGET_RATIO} ratio with all ${cores} cores busy, ${cores} cores / ${TARGET_RATIO} × bare events/s − load generator: ${budget.toFixed(2)} µs per event`);
   line('floor', floor);
   for (const { step, microsPerEvent } of required) line(`+ ${step}`, microsPerEvent);
